@@ -1,0 +1,72 @@
+# Cascadia — build, test, demo, install.
+# Every entry point first installs the Debian -dev packages of SPEC §7 when run as root.
+
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+SWIFT       ?= swift
+SWIFT_FLAGS ?=
+BIN         := .build/release/cascadia
+
+# Debian packages the build needs (SPEC §7) and the ones the test suite drives.
+APT_BUILD := libasound2-dev libgpiod-dev libsndfile1-dev libmseed-dev libsystemd-dev pkg-config
+APT_TEST  := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user alsa-utils librsvg2-bin
+
+.PHONY: all deps test-deps build debug test test-swift test-c test-tsan demo bench install uninstall clean
+
+all: build
+
+# Install whatever is missing; a no-op when everything is present or when not root.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "warning: missing Debian packages:$$missing (run as root or install them)" >&2; fi; \
+	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_BUILD))
+
+test-deps: deps
+	$(call apt_install,$(APT_TEST))
+
+build: deps
+	$(SWIFT) build -c release $(SWIFT_FLAGS)
+
+debug: deps
+	$(SWIFT) build $(SWIFT_FLAGS)
+
+test: test-deps test-c test-swift
+
+test-swift:
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+test-c:
+	@if [ -f tests/c/Makefile ]; then $(MAKE) -C tests/c; fi
+
+demo: build
+	@echo "== hazard plan (static, H=0.086, L=60 ms) on the shipped profile"
+	$(BIN) plan hazard --profile profiles/multimodal-hazard-profile.tsv --max-fn 0.086 --budget-ms 60 --policy static
+	@echo "== hazard plan (adaptive, H=0.086, L=60 ms)"
+	$(BIN) plan hazard --profile profiles/multimodal-hazard-profile.tsv --max-fn 0.086 --budget-ms 60 --policy adaptive
+	@echo "== Pareto front of FP against budget (H=0.086)"
+	$(BIN) plan pareto --profile profiles/multimodal-hazard-profile.tsv --max-fn 0.086
+
+bench: build
+	$(SWIFT) build -c release --product cascadia-bench $(SWIFT_FLAGS)
+	.build/release/cascadia-bench
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/cascadia/profiles
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/cascadia
+	install -m 0644 profiles/* $(DESTDIR)$(PREFIX)/share/cascadia/profiles/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/cascadia
+	rm -rf $(DESTDIR)$(PREFIX)/share/cascadia
+
+clean:
+	rm -rf .build

@@ -1,0 +1,1 @@
+#include "cascadia_kernels.h"

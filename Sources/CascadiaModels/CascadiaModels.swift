@@ -1,0 +1,2 @@
+// CascadiaModels: see docs/architecture.md.
+@_exported import CascadiaCore

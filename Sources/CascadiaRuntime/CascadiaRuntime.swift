@@ -1,0 +1,2 @@
+// CascadiaRuntime: see docs/architecture.md.
+@_exported import CascadiaCore

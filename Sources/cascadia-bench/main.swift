@@ -1,0 +1,3 @@
+// cascadia-bench: benchmarks (not tests). See docs/benchmarks.md.
+import CascadiaCore
+print("cascadia-bench: no benchmarks registered")
