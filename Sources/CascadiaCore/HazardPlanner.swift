@@ -171,18 +171,15 @@ public struct HazardPlanner: Sendable {
         var cost = [Int64](repeating: .max, count: 1 << k)
         var last = [Int](repeating: -1, count: 1 << k)
         cost[0] = 0
-        func mask(_ local: Int) -> Int {
-            var m = 0
-            for j in 0..<k where local & (1 << j) != 0 { m |= 1 << members[j] }
-            return m
-        }
+        var global = [Int](repeating: 0, count: 1 << k)  // local mask over members → profile mask
+        for local in 1..<(1 << k) { global[local] = global[local & (local - 1)] | (1 << members[local.trailingZeroBitCount]) }
         for local in 1..<(1 << k) {
-            let after = mask(local)
+            let after = global[local]
             for j in 0..<k where local & (1 << j) != 0 {
                 let before = local ^ (1 << j)
                 let e = escape[after]
                 let step = e < 0 ? Int64.max
-                    : profile.tcetNanoseconds[mask(before)] + profile.wcetNanoseconds[1 << members[j]] + profile.wcetNanoseconds[e]
+                    : profile.tcetNanoseconds[global[before]] + profile.wcetNanoseconds[1 << members[j]] + profile.wcetNanoseconds[e]
                 let value = max(cost[before], step)
                 if value < cost[local] || last[local] < 0 { cost[local] = value; last[local] = j }
             }
