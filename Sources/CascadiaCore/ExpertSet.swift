@@ -55,6 +55,18 @@ public struct SubsetCodec: Sendable, Equatable {
         return text
     }
 
+    /// The canonical key of every mask, built incrementally (one string per subset).
+    public func allKeys() -> [String] {
+        var keys = [String](repeating: "", count: subsetCount)
+        let separator = singleCharacterIDs ? "" : "+"
+        for mask in 1..<subsetCount {
+            let high = Int.bitWidth - 1 - mask.leadingZeroBitCount
+            let rest = mask ^ (1 << high)
+            keys[mask] = rest == 0 ? ids[high] : keys[rest] + separator + ids[high]
+        }
+        return keys
+    }
+
     /// The ids of a mask, in bit order.
     public func members(_ mask: Int) -> [String] {
         (0..<ids.count).filter { mask & (1 << $0) != 0 }.map { ids[$0] }

@@ -412,7 +412,8 @@ public struct HazardPlanner: Sendable {
         var plan = Plan(kind: .hazard, policy: policy, catalog: catalog, experts: p.codec.members(chosen), stages: [])
         var map: [String: String] = [:]
         map.reserveCapacity(p.codec.subsetCount)
-        for s in 0..<p.codec.subsetCount where escape[s] >= 0 { map[key(s)] = key(escape[s]) }
+        let keys = p.codec.allKeys()
+        for s in 0..<p.codec.subsetCount where escape[s] >= 0 { map[keys[s]] = keys[escape[s]] }
         plan.escape = map
         plan.budgetMs = budgetMs
         plan.maxFN = maxFN

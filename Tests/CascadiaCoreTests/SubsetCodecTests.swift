@@ -12,6 +12,11 @@ import Testing
         #expect(letters.members(0b110) == ["B", "C"])
     }
 
+    @Test func allKeysMatchKeyOfEachMask() {
+        #expect(letters.allKeys() == (0..<8).map { letters.key($0) })
+        #expect(words.allKeys() == ["", "cnn", "dsp", "cnn+dsp", "gru", "cnn+gru", "dsp+gru", "cnn+dsp+gru"])
+    }
+
     @Test func parsesEveryAcceptedSpelling() {
         #expect(letters.mask("") == 0)
         #expect(letters.mask("-") == 0)
