@@ -60,7 +60,7 @@ enum PlanText {
         out += "\nEscape sets for FN < \(num(plan.maxFN)) (subset → cheapest addition meeting the bound):\n"
         let cells = masks.map { m -> String in
             let e = planner.escape[m]
-            let target = e < 0 ? "none" : e == 0 ? "-" : codec.key(e)
+            let target = e < 0 ? "none" : e == 0 ? "∅" : codec.key(e)
             return "\(m == 0 ? "∅" : codec.key(m)) → \(target)" + (e > 0 ? " (\(num(profile.wcetMs(e), 3)))" : "")
         }
         let width = (cells.map(\.count).max() ?? 0) + 3
