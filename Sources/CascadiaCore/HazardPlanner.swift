@@ -333,10 +333,11 @@ public struct HazardPlanner: Sendable {
     // MARK: Pareto front
 
     /// The Pareto front of FP against budget L for the static policy (threshold WCET(S)) or the
-    /// typical policy (threshold max(TCET(S), WCET(ESCAP(∅)))); the front is valid for L above
-    /// each point's `budgetMs`. Adaptive is not supported (its breakpoints are DAG edge costs).
+    /// typical policy (threshold max(TCET(S), WCET(ESCAP(∅)))), valid for L above each point's
+    /// `budgetMs`; or for the adaptive policy, valid for L at or above `budgetMs` (edges use ≤).
     public func paretoFront(policy: HazardPolicy = .static) throws(PlanError) -> [ParetoPoint] {
         try requireSomeSubsetMeetsFN()
+        if policy == .adaptive { return adaptiveFront() }
         let p = profile
         var candidates: [(threshold: Int64, mask: Int)] = []
         let rootEscape = escape[0] < 0 ? Int64.max : p.wcetNanoseconds[escape[0]]
@@ -344,7 +345,7 @@ public struct HazardPlanner: Sendable {
             switch policy {
             case .static: candidates.append((p.wcetNanoseconds[s], s))
             case .typical: candidates.append((max(p.tcetNanoseconds[s], rootEscape), s))
-            case .adaptive: throw .invalidParameter(name: "policy", "the Pareto front supports static and typical")
+            case .adaptive: break
             }
         }
         candidates.sort { a, b in a.threshold != b.threshold ? a.threshold < b.threshold : betterChoice(a.mask, b.mask) }
@@ -355,6 +356,44 @@ public struct HazardPlanner: Sendable {
             front.append(ParetoPoint(
                 budgetMs: Nanoseconds.milliseconds(threshold), experts: p.codec.members(s), fp: p.fp[s], fn: p.fn[s],
                 wcetMs: p.wcetMs(s), tcetMs: p.tcetMs(s)))
+        }
+        return front
+    }
+
+    /// The adaptive optimum (target leaf) for a budget in nanoseconds, or -1.
+    func adaptiveTarget(budget: Int64) -> Int {
+        let reach = reachable(budget: budget)
+        var target = -1
+        for s in 0..<profile.codec.subsetCount where reach[s] && meetsFN(s) && betterChoice(s, target) { target = s }
+        return target
+    }
+
+    /// The adaptive optimum's FP is a non-increasing step function of L (edges only appear as L
+    /// grows), so each step is found by binary search over integer nanoseconds: about 40 DAG
+    /// evaluations per point, each O(n·2^n) (additive) or O(3^n).
+    func adaptiveFront() -> [ParetoPoint] {
+        let p = profile
+        let full = p.codec.fullMask
+        // No edge costs more than TCET(all) + WCET(all) + WCET(all).
+        let high = p.tcetNanoseconds[full] + 2 * p.wcetNanoseconds[full] + 1
+        let top = adaptiveTarget(budget: high)
+        guard top >= 0 else { return [] }
+        var front: [ParetoPoint] = []
+        var low: Int64 = 0
+        var current = Double.infinity
+        while current > p.fp[top] {
+            var a = low, b = high
+            while a < b {
+                let mid = a + (b - a) / 2
+                let t = adaptiveTarget(budget: mid)
+                if t >= 0 && p.fp[t] < current { b = mid } else { a = mid + 1 }
+            }
+            let t = adaptiveTarget(budget: a)
+            front.append(ParetoPoint(
+                budgetMs: Nanoseconds.milliseconds(a), experts: p.codec.members(t), fp: p.fp[t], fn: p.fn[t],
+                wcetMs: p.wcetMs(t), tcetMs: p.tcetMs(t)))
+            current = p.fp[t]
+            low = a + 1
         }
         return front
     }

@@ -9,7 +9,7 @@ enum PlanCommand: Command {
     static let usage = """
         usage: cascadia plan hazard --profile FILE --max-fn H --budget-ms L [--policy static|typical|adaptive] [--format text|json] [--out FILE]
                cascadia plan idk    --profile FILE --min-success P [--deadline-ms D] [--assume arbitrary|independent|fully-dependent] [--format text|json] [--out FILE]
-               cascadia plan pareto --profile FILE --max-fn H [--policy static|typical] [--format text|json] [--out FILE]
+               cascadia plan pareto --profile FILE --max-fn H [--policy static|typical|adaptive] [--format text|json] [--out FILE]
 
         Run 'cascadia plan <kind> --help' for details. Exit codes: 0 ok, 64 usage, 65 bad profile or no feasible plan.
         """
@@ -198,15 +198,16 @@ enum PlanIDK {
 
 enum PlanPareto {
     static let help = """
-        usage: cascadia plan pareto --profile FILE --max-fn H [--policy static|typical] [--format text|json] [--out FILE]
+        usage: cascadia plan pareto --profile FILE --max-fn H [--policy static|typical|adaptive] [--format text|json] [--out FILE]
 
         Prints the Pareto front of false-positive rate against latency budget L for FN < H: each row
         is the best subset for every L above its budget_ms (static: WCET(S); typical:
-        max(TCET(S), WCET(escape[∅]))) up to the next row.
+        max(TCET(S), WCET(escape[∅]))) or, for adaptive, at or above it (the least L at which the
+        DAG reaches that leaf), up to the next row.
 
         --profile FILE   hazard profile: JSON or a TSV/CSV table (docs/planner.md)
         --max-fn H       FN bound, 0 < H ≤ 1
-        --policy P       static (default) or typical
+        --policy P       static (default), typical or adaptive
         --format F       text (default) or json
         --out FILE       also write the front (JSON) to FILE
         """
@@ -226,7 +227,6 @@ enum PlanPareto {
         if options.help { print(help); return .ok }
         let maxFN = try options.requiredNumber("max-fn")
         let policy = try options.choice("policy", default: HazardPolicy.static)
-        guard policy != .adaptive else { throw UsageError("--policy: the Pareto front supports static and typical") }
         _ = try options.format
         let (data, file) = try options.profileData()
         let profile = try HazardProfile(data: data, file: file)

@@ -102,11 +102,13 @@ enum PlanText {
     static func pareto(_ front: [ParetoPoint], policy: HazardPolicy, maxFN: Double, profile: HazardProfile, file: String) -> String {
         var out = "Pareto front of FP against budget L (\(policy.rawValue), FN < \(num(maxFN)))\n"
         out += "profile \(file): \(profile.count) experts\n\n"
-        out += table(["L_above_ms", "experts", "fp", "fn", "wcet_ms", "tcet_ms"], front.map { p in
+        out += table([policy == .adaptive ? "L_from_ms" : "L_above_ms", "experts", "fp", "fn", "wcet_ms", "tcet_ms"], front.map { p in
             [num(p.budgetMs), p.experts.isEmpty ? "∅" : p.experts.joined(separator: profile.codec.singleCharacterIDs ? "" : "+"),
              num(p.fp), num(p.fn), num(p.wcetMs), num(p.tcetMs)]
         })
-        out += "\nEach row is optimal for every budget L > L_above_ms up to the next row's.\n"
+        out += policy == .adaptive
+            ? "\nEach row is optimal for every budget L ≥ L_from_ms up to the next row's.\n"
+            : "\nEach row is optimal for every budget L > L_above_ms up to the next row's.\n"
         return out
     }
 }

@@ -87,6 +87,15 @@ import Testing
         #expect(front.allSatisfy { $0["fp"] is Double && $0["fn"] is Double })
     }
 
+    @Test func paretoAdaptiveReachesABCEarlierThanStatic() throws {
+        let r = try CLIHarness.run(["plan", "pareto", "--profile", Self.table, "--max-fn", "0.086", "--policy", "adaptive", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let front = try #require(try json(r)["front"] as? [[String: Any]])
+        // ABC via ∅ → A → AB → ABC: the last edge costs TCET(AB) 35.954 + WCET(C) 17.554 = 53.508 ms.
+        #expect(front.last?["experts"] as? [String] == ["A", "B", "C"])
+        #expect(front.last?["budget_ms"] as? Double == 53.508)
+    }
+
     @Test(arguments: [["plan", "--help"], ["plan", "hazard", "--help"], ["plan", "idk", "--help"], ["plan", "pareto", "--help"]])
     func helpOnEverySubcommand(arguments: [String]) throws {
         let r = try CLIHarness.run(arguments)
@@ -105,7 +114,7 @@ import Testing
         ["plan", "hazard", "--profile", table, "--max-fn", "0.086", "--budget-ms", "60", "--format", "xml"],
         ["plan", "idk", "--profile", idk],
         ["plan", "idk", "--profile", idk, "--min-success", "0.7", "--assume", "optimistic"],
-        ["plan", "pareto", "--profile", table, "--max-fn", "0.086", "--policy", "adaptive"],
+        ["plan", "pareto", "--profile", table, "--max-fn", "0.086", "--policy", "dynamic"],
     ])
     func badUsageExits64(arguments: [String]) throws {
         let r = try CLIHarness.run(arguments)

@@ -291,5 +291,19 @@ struct HazardBruteForce {
             #expect(point?.fp == expected.map { p.fp[$0] })
         }
         #expect(zip(front, front.dropFirst()).allSatisfy { $0.fp > $1.fp && $0.budgetMs < $1.budgetMs })
+        // Adaptive: at each point's budget the brute-force DAG reaches its FP, one nanosecond less
+        // does not; the last point is the best FP reachable at any budget.
+        let esc = (0..<brute.size).map(brute.escape)
+        func adaptiveFP(_ budget: Int64) -> Double? {
+            let reach = brute.reachable(budget, esc)
+            return brute.best { reach.contains($0) }.map { p.fp[$0] }
+        }
+        let adaptive = try planner.paretoFront(policy: .adaptive)
+        for point in adaptive {
+            let budget = Nanoseconds.from(milliseconds: point.budgetMs)
+            #expect(adaptiveFP(budget) == point.fp)
+            #expect(adaptiveFP(budget - 1).map { $0 > point.fp } ?? true)
+        }
+        #expect(adaptive.last?.fp == adaptiveFP(.max / 4))
     }
 }
