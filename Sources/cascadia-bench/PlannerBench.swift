@@ -109,6 +109,8 @@ enum PlannerBench {
             row(n, "hazard typical plan", try time(repeats) { _ = try p.typicalPlan(budgetMs: budget) })
             row(n, "hazard adaptive plan (DAG)", try time(repeats) { _ = try p.adaptivePlan(budgetMs: budget) })
             row(n, "hazard Pareto front", try time(repeats) { _ = try p.paretoFront() })
+            var points = 0
+            row(n, "hazard Pareto front, adaptive", try time(repeats) { points = try p.paretoFront(policy: .adaptive).count }, "\(points) points")
             if n <= 16 {
                 let tabled = try hazardProfile(n, additive: false, seed: UInt64(100 + n))
                 var tp: HazardPlanner? = nil
