@@ -14,7 +14,7 @@ struct DelimitedTable {
         var separator: Character = "\t"
         var rows: [(Int, [String])] = []
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
             lineNumber += 1
             var line = String(rawLine)
             if line.hasSuffix("\r") { line.removeLast() }
@@ -110,9 +110,11 @@ public protocol ProfileFormat {
 extension ProfileFormat {
     /// Parses JSON (when the text starts with `{`) or a TSV/CSV table; `file` names it in errors.
     public init(data: Data, file: String) throws(ProfileError) {
+        var data = data
+        if data.starts(with: [0xEF, 0xBB, 0xBF]) { data = data.dropFirst(3) }  // UTF-8 byte-order mark
         let text = String(decoding: data, as: UTF8.self)
         if text.trimmingWhitespace().hasPrefix("{") {
-            try self.init(json: data, file: file)
+            try self.init(json: Data(data), file: file)
         } else {
             try self.init(table: text, file: file)
         }

@@ -50,6 +50,11 @@ public struct HazardProfile: Sendable, Equatable {
                 throw ProfileError(file: file, field: "\(key).\(name)", "\(value) is not a probability in [0, 1]")
             }
         }
+        for (name, given) in [("wcet_ms", expertWcetMs?.count), ("tcet_ms", expertTcetMs?.count)] {
+            if let given, given != experts.count {
+                throw ProfileError(file: file, field: "experts", "\(given) expert \(name) values for \(experts.count) experts")
+            }
+        }
         func resolve(_ perSubset: [Double?], _ perExpert: [Double]?, _ name: String) throws(ProfileError) -> [Int64] {
             var own: [Int64] = []
             for i in 0..<experts.count {

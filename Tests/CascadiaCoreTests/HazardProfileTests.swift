@@ -82,6 +82,21 @@ import Testing
         }
     }
 
+    @Test func byteOrderMarkAndCRLFAreAccepted() throws {
+        let text = "\u{FEFF}" + SharedTable.text.replacingOccurrences(of: "\n", with: "\r\n")
+        let p = try HazardProfile(data: Data(text.utf8), file: "bom.tsv")
+        let plain = try HazardProfile(table: SharedTable.text, file: "t")
+        #expect(p.count == 5 && p.fp == plain.fp && p.wcetNanoseconds == plain.wcetNanoseconds)
+    }
+
+    @Test func expertTimeCountMustMatch() {
+        #expect(throws: ProfileError.self) {
+            try HazardProfile(
+                experts: RandomProfiles.ids(2), fp: [0, 0, 0, 0], fn: [1, 1, 1, 1],
+                wcetMs: [nil, nil, nil, nil], tcetMs: [nil, nil, nil, nil], expertWcetMs: [1], expertTcetMs: [1, 1])
+        }
+    }
+
     @Test func tooManyExpertsRejected() {
         let ids = (0..<21).map { ExpertName(id: "e\($0)", name: "e\($0)") }
         #expect(throws: ProfileError.self) {
