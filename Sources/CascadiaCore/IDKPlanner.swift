@@ -16,7 +16,7 @@ public struct IDKChoice: Sendable, Equatable {
 /// The expected time of an order depends on the set before each expert only, so
 /// E[S] = min_{i∈S} E[S − i] + C_i·(1 − P̂[S − i]) is the least expected time of running exactly S;
 /// the plan is the S of least E[S] with P̂[S] ≥ P and Σ_{i∈S} WCET_i ≤ D.
-/// Time O(n·2^n), memory O(2^n) (flat arrays, about 27 bytes per subset).
+/// Time O(n·2^n), memory O(2^n) (flat arrays, about 41 bytes per subset with the profile).
 public struct IDKPlanner: Sendable {
     public let profile: IDKProfile
     /// The true Prob-A of every subset, by mask.
