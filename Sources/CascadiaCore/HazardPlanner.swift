@@ -324,7 +324,8 @@ public struct HazardPlanner: Sendable {
         let steps = edges.map { "\($0.from.isEmpty ? "∅" : $0.from) → \($0.to) (slack \(fmt($0.slackMs)) ms)" }
         plan.explanation = [
             "\(reachableLeaves) subsets with FN < \(maxFN) are reachable from ∅ under L = \(fmt(budgetMs)) ms; \(name(target)) has the lowest FP (\(fmt(profile.fp[target]))).",
-            "Path: " + steps.joined(separator: ", ") + "; each edge P → Q satisfies TCET(P) + WCET(Q−P) + WCET(escape[Q]) ≤ L.",
+            steps.isEmpty ? "The empty set already has FN < \(maxFN): nothing needs to run."
+                : "Path: " + steps.joined(separator: ", ") + "; each edge P → Q satisfies TCET(P) + WCET(Q−P) + WCET(escape[Q]) ≤ L.",
             "If a stage overruns its typical time the runtime runs the escape set of what has finished, which fits and meets FN < \(maxFN).",
         ] + unconstrainedNote(target)
         return plan
