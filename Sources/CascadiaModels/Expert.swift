@@ -248,6 +248,13 @@ public final class Expert {
         if let base = input.baseAddress { (arena + model.plan.offsets[tensorIndex]).copyMemory(from: base, byteCount: input.count) }
     }
 
+    /// The int8 input of modality `index` as the graph sees it.
+    func quantizedInput(modality index: Int) -> UnsafeBufferPointer<Int8> {
+        let tensorIndex = model.plan.modalityInputs[index]
+        return UnsafeBufferPointer(start: (arena + model.plan.offsets[tensorIndex]).assumingMemoryBound(to: Int8.self),
+                                   count: model.description.tensors[tensorIndex].shape.count)
+    }
+
     /// Class probabilities of the last completed run, `(q + 128) / 256` per label.
     public var probabilities: UnsafeBufferPointer<Float> { UnsafeBufferPointer(probabilityStore) }
     /// The int8 logits (the softmax's input) of the last completed run.

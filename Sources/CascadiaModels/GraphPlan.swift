@@ -217,7 +217,10 @@ struct GraphPlan {
         switch layer.op {
         case let .conv1d(w, b, scales, stride, padLeft, padRight, dilation, _):
             let cOut = scales.count
-            guard let wt = stored[w], wt.shape.count == 3 else { throw FormatProblem("\(at): weight '\(w.prefix(140))' must be a stored 3-D tensor") }
+            guard let wt = stored[w] else { throw FormatProblem("\(at): tensor '\(w.prefix(140))' is not in the file") }
+            guard wt.dtype == .int8, wt.shape.count == 3 else {
+                throw FormatProblem("\(at): weight '\(w)' must be a 3-D I8 tensor, found \(wt.dtype.rawValue) \(wt.shape)")
+            }
             let k = wt.shape[1]
             guard k <= 64, let dot = product(k, x.shape.c), dot <= 65_536 else {
                 throw FormatProblem("\(at): kernel \(k) × \(x.shape.c) input channels exceeds the kernel limits (K ≤ 64, K·C ≤ 65536)")
