@@ -133,11 +133,11 @@ struct GraphPlan {
         }
         self.outputIndex = outputIndex
         logitsIndex = last.inputs[0]
-        lastUse[outputIndex] = layers.count
-        lastUse[logitsIndex] = layers.count
         for (i, t) in d.tensors.enumerated() where lastUse[i] <= firstUse[i] && i != outputIndex {
             throw FormatProblem("tensor '\(t.name)' is never used by a later layer")
         }
+        // Inputs stay intact for re-runs; output and logits stay readable after a run.
+        for i in modalityInputs + [outputIndex, logitsIndex] { lastUse[i] = layers.count }
         for t in stored where !referenced.contains(t.name) {
             throw FormatProblem("tensor '\(t.name)' is stored but no layer uses it")
         }
