@@ -170,10 +170,10 @@ struct TestModelBuilder {
 
     @discardableResult
     mutating func dense(_ name: String, _ input: String, nOut: Int, relu: Bool = false, output: String? = nil,
-                        outputScale: Double? = nil) -> String {
+                        outputScale: Double? = nil, weightScales: ClosedRange<Double> = 0.005...0.02) -> String {
         let x = act(input)
         let nIn = x.shape.reduce(1, *)
-        let scales = (0..<nOut).map { _ in Double.random(in: 0.005...0.02, using: &rng) }
+        let scales = (0..<nOut).map { _ in Double.random(in: weightScales, using: &rng) }
         addWeight("\(name).weight", [nOut, nIn], int8s(nOut * nIn, -60...60))
         addBias("\(name).bias", biases(nOut, 2000))
         let y = output ?? "\(name).out"
@@ -293,7 +293,7 @@ enum TestModels {
         let m = b.concat("merge", [a, s], axis: 2)
         let f = b.reshape("flatten", m, [1, 1, 160])
         let h = b.dense("fc1", f, nOut: 16, relu: true)
-        let logits = b.dense("fc2", h, nOut: labels.count, output: "logits", outputScale: 0.1)
+        let logits = b.dense("fc2", h, nOut: labels.count, output: "logits", outputScale: 0.05, weightScales: 0.0005...0.001)
         b.softmax(logits)
         return (b, b.document(id: "T1", name: "test_cnn_both", labels: labels, hazards: ["vehicle", "footsteps"], idk: 0.5))
     }
