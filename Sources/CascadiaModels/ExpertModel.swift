@@ -14,6 +14,8 @@ public final class ExpertModel: @unchecked Sendable {
     public let description: ModelDescription
     /// The tensors stored in the file, in header order.
     public let storedTensors: [StoredTensor]
+    /// The file's `format_version`.
+    public let formatVersion: String
     let plan: GraphPlan
     let file: MappedFile
     /// Arena layout: activations first, then kernel scratch, then GRU state.
@@ -107,6 +109,7 @@ public final class ExpertModel: @unchecked Sendable {
             }
             self.description = description
             self.plan = plan
+            formatVersion = version
             storedTensors = container.tensors
         } catch {
             throw ModelError(file: path, problem: error.message)
@@ -115,6 +118,8 @@ public final class ExpertModel: @unchecked Sendable {
 
     /// Weights and biases stored in the file (elements).
     public var parameterCount: Int { plan.parameterCount }
+    /// Bytes of the stored weights and biases.
+    public var parameterBytes: Int { storedTensors.reduce(0) { $0 + $1.byteCount } }
     /// Multiply-accumulates of one run.
     public var multiplyAccumulates: Int { plan.totalMACs }
 

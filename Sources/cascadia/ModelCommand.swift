@@ -35,7 +35,7 @@ enum ModelCommand: Command {
     static func report(_ model: ExpertModel) -> String {
         let d = model.description
         var out = "model: \(model.path)\n"
-        out += "id: \(d.id)\nname: \(d.name)\nformat_version: \(ExpertModel.supportedVersions.last ?? "1")\n"
+        out += "id: \(d.id)\nname: \(d.name)\nformat_version: \(model.formatVersion)\n"
         let labels = d.labels.enumerated().map { d.hazardClasses.contains($0.offset) ? "\($0.element) (hazard)" : $0.element }
         out += "labels: \(labels.joined(separator: ", "))\n"
         out += "thresholds: idk \(d.idkThreshold) (IDK when the top probability is below), "
@@ -61,7 +61,7 @@ enum ModelCommand: Command {
                 + pad(r.shape.description, 14) + " " + leftPad(String(r.macs), 7)
                 + "  \(r.inputs.joined(separator: ", ")) -> \(r.output)\n"
         }
-        out += "parameters: \(model.parameterCount)\n"
+        out += "parameters: \(model.parameterCount) (\(model.parameterBytes) bytes)\n"
         out += "MACs per run: \(model.multiplyAccumulates)\n"
         out += "arena: \(model.arenaBytes) bytes\n"
         return out
