@@ -76,4 +76,5 @@ clean:
 test: test-asan
 test-asan:
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build/asan $(SWIFT_FLAGS)
-	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan --filter ModelMutationTests $(SWIFT_FLAGS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-xctest.supp \
+	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan --filter ModelMutationTests $(SWIFT_FLAGS)

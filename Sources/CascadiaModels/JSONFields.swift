@@ -4,7 +4,7 @@
 /// wrong kind, and `requireKeys` rejects unknown and missing keys, so nothing defaults silently.
 struct JSONFields {
     let path: String
-    let members: [(key: String, value: JSONValue)]
+    let members: [JSONMember]
 
     init(_ value: JSONValue, path: String) throws(FormatProblem) {
         guard case .object(let members) = value else {

@@ -3,7 +3,7 @@
 /// The model header is untrusted input, so the loader parses it with this strict RFC 8259 parser
 /// instead of Foundation: duplicate keys are errors, nesting is bounded, booleans are never
 /// numbers, and integers are read from their digits, not through a Double.
-indirect enum JSONValue: Equatable {
+indirect enum JSONValue {
     case null
     case bool(Bool)
     /// The number's literal text, validated against the JSON grammar.
@@ -11,20 +11,7 @@ indirect enum JSONValue: Equatable {
     case string(String)
     case array([JSONValue])
     /// Members in file order; keys are unique.
-    case object([(key: String, value: JSONValue)])
-
-    static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
-        switch (lhs, rhs) {
-        case (.null, .null): return true
-        case (.bool(let a), .bool(let b)): return a == b
-        case (.number(let a), .number(let b)): return a == b
-        case (.string(let a), .string(let b)): return a == b
-        case (.array(let a), .array(let b)): return a == b
-        case (.object(let a), .object(let b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
-        default: return false
-        }
-    }
+    case object([JSONMember])
 
     /// A short name of the value's kind for error messages.
     var kind: String {
@@ -37,6 +24,12 @@ indirect enum JSONValue: Equatable {
         case .object: return "an object"
         }
     }
+}
+
+/// One member of a JSON object.
+struct JSONMember {
+    let key: String
+    let value: JSONValue
 }
 
 /// Strict JSON parser over a byte buffer.
@@ -111,7 +104,7 @@ struct JSONParser {
     private mutating func parseObject(depth: Int) throws(FormatProblem) -> JSONValue {
         guard depth <= Self.maxDepth else { throw fail("nesting deeper than \(Self.maxDepth)") }
         index += 1
-        var members: [(key: String, value: JSONValue)] = []
+        var members: [JSONMember] = []
         var seen = Set<String>()
         skipWhitespace()
         if peek == UInt8(ascii: "}") { index += 1; return .object(members) }
@@ -124,7 +117,7 @@ struct JSONParser {
             guard peek == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
             skipWhitespace()
-            members.append((key, try parseValue(depth: depth)))
+            members.append(JSONMember(key: key, value: try parseValue(depth: depth)))
             skipWhitespace()
             guard let b = peek else { throw fail("unterminated object") }
             index += 1

@@ -9,9 +9,20 @@ public struct ModelError: CascadiaError, Equatable {
     /// What is wrong, naming the tensor, layer or field concerned.
     public let problem: String
 
+    /// Control characters in either part (they can come from the file) are escaped so the
+    /// description stays one line.
     public init(file: String, problem: String) {
-        self.file = file
-        self.problem = problem
+        self.file = Self.oneLine(file)
+        self.problem = Self.oneLine(problem)
+    }
+
+    static func oneLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        var out = ""
+        for u in text.unicodeScalars {
+            if u.value < 0x20 || u.value == 0x7F { out += "\\u{\(String(u.value, radix: 16))}" } else { out.unicodeScalars.append(u) }
+        }
+        return out
     }
 
     public var description: String { "\(file): \(problem)" }

@@ -201,6 +201,7 @@ struct RejectCase: CustomTestStringConvertible, Sendable {
         RejectCase("unknown field", "unknown field 'extra'") { Edit.document { $0.setting("extra", .i(1)) } },
         RejectCase("missing field", "missing field 'labels'") { Edit.document { $0.removing("labels") } },
         RejectCase("bad id", "id ''") { Edit.document { $0.setting("id", .s("")) } },
+        RejectCase("control characters stay on one line", "op 'a\\u{a}b' is not a known op") { Edit.layer(0) { $0.setting("op", .s("a\nb")) } },
         RejectCase("one label", "has 1 elements") { Edit.document { $0.setting("labels", .a([.s("x")])).setting("hazards", .a([])) } },
         RejectCase("duplicate label", "is a duplicate") { Edit.document { $0.setting("labels", .a([.s("a"), .s("b"), .s("a")])) } },
         RejectCase("hazard not a label", "is not one of the labels") { Edit.document { $0.setting("hazards", .a([.s("tank")])) } },
