@@ -20,6 +20,17 @@ struct KernelGoldenCase {
         return nn_dims(t: v[0], l: v[1], c: v[2])
     }
     func floatBits(_ key: String) -> [UInt32] { ints(key) }
+
+    /// Calls `body` with this case's per-channel multipliers/shifts (conv1d, dense).
+    func withPerChannelQuant(_ body: (inout nn_per_channel_quant) -> nn_status) -> nn_status {
+        let mult: [Int32] = ints("multiplier"), shift: [Int32] = ints("shift")
+        return mult.withUnsafeBufferPointer { m in
+            shift.withUnsafeBufferPointer { s in
+                var q = nn_per_channel_quant(multiplier: m.baseAddress, shift: s.baseAddress)
+                return body(&q)
+            }
+        }
+    }
 }
 
 /// Reader of the committed golden vectors in `tests/golden/` (shared with the C tests).
@@ -95,15 +106,11 @@ struct KernelGoldenTests {
             let f: [Int32] = c.ints("filter_dims")
             var fd = nn_filter_dims(out_ch: f[0], kernel: f[1], in_ch: f[2])
             var inDims = c.dims("dims"), outDims = c.dims("output_dims")
-            let mult: [Int32] = c.ints("multiplier"), shift: [Int32] = c.ints("shift"), bias: [Int32] = c.ints("bias")
-            let input: [Int8] = c.ints("input"), filter: [Int8] = c.ints("filter")
+            let bias: [Int32] = c.ints("bias"), input: [Int8] = c.ints("input"), filter: [Int8] = c.ints("filter")
             var out = [Int8](repeating: 0, count: c.ints("output", as: Int8.self).count)
             var ctx = scratch.context(isa)
-            let status = mult.withUnsafeBufferPointer { m in
-                shift.withUnsafeBufferPointer { s in
-                    var q = nn_per_channel_quant(multiplier: m.baseAddress, shift: s.baseAddress)
-                    return nn_conv1d_s8(&ctx, &params, &q, &inDims, input, &fd, filter, bias, &outDims, &out)
-                }
+            let status = c.withPerChannelQuant { q in
+                nn_conv1d_s8(&ctx, &params, &q, &inDims, input, &fd, filter, bias, &outDims, &out)
             }
             #expect(status == NN_OK, "\(c.name)")
             #expect(out == c.ints("output"), "conv1d \(c.name) on \(String(cString: nn_isa_name(isa)))")
@@ -118,15 +125,11 @@ struct KernelGoldenTests {
             let f: [Int32] = c.ints("filter_dims")
             var fd = nn_filter_dims(out_ch: f[0], kernel: f[1], in_ch: f[2])
             var inDims = c.dims("dims"), outDims = c.dims("output_dims")
-            let mult: [Int32] = c.ints("multiplier"), shift: [Int32] = c.ints("shift"), bias: [Int32] = c.ints("bias")
-            let input: [Int8] = c.ints("input"), filter: [Int8] = c.ints("filter")
+            let bias: [Int32] = c.ints("bias"), input: [Int8] = c.ints("input"), filter: [Int8] = c.ints("filter")
             var out = [Int8](repeating: 0, count: c.ints("output", as: Int8.self).count)
             var ctx = scratch.context(isa)
-            let status = mult.withUnsafeBufferPointer { m in
-                shift.withUnsafeBufferPointer { s in
-                    var q = nn_per_channel_quant(multiplier: m.baseAddress, shift: s.baseAddress)
-                    return nn_dense_s8(&ctx, &params, &q, &inDims, input, &fd, filter, bias, &outDims, &out)
-                }
+            let status = c.withPerChannelQuant { q in
+                nn_dense_s8(&ctx, &params, &q, &inDims, input, &fd, filter, bias, &outDims, &out)
             }
             #expect(status == NN_OK, "\(c.name)")
             #expect(out == c.ints("output"), "dense \(c.name) on \(String(cString: nn_isa_name(isa)))")
