@@ -20,7 +20,8 @@ let package = Package(
         // MARK: C inner loop: fixed-point kernels and the DSP front end.
         .target(
             name: "CKernels",
-            cSettings: [.unsafeFlags(["-O3", "-fno-strict-aliasing"])]
+            cSettings: [.unsafeFlags(["-O3", "-fno-strict-aliasing"])],
+            linkerSettings: [.linkedLibrary("m")]
         ),
 
         // MARK: Swift modules. Dependencies point one way:

@@ -18,7 +18,9 @@ NN_TARGET_AVX2 nn_status nn_add_s8_avx2(NN_ADD_ARGS) {
     const __m256i mo = _mm256_set1_epi32(p->output.multiplier);
     const __m256i lo_sh = _mm256_set1_epi32(p->output.shift > 0 ? p->output.shift : 0);
     const __m256i ro_sh = _mm256_set1_epi32(p->output.shift > 0 ? 0 : -p->output.shift);
-    const __m256i amin = _mm256_set1_epi32(p->act_min), amax = _mm256_set1_epi32(p->act_max);
+    /* clamp(r + zp, lo, hi) == clamp(r, lo - zp, hi - zp) + zp, and the latter cannot overflow */
+    const __m256i amin = _mm256_set1_epi32(p->act_min - p->output_zero_point);
+    const __m256i amax = _mm256_set1_epi32(p->act_max - p->output_zero_point);
     const __m128i ls = _mm_cvtsi32_si128(p->left_shift);
     int32_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -28,8 +30,8 @@ NN_TARGET_AVX2 nn_status nn_add_s8_avx2(NN_ADD_ARGS) {
         x2 = _mm256_sll_epi32(_mm256_sub_epi32(x2, zp2), ls);
         __m256i a1 = nn_requant_avx2(x1, m1, zero, r1);
         __m256i a2 = nn_requant_avx2(x2, m2, zero, r2);
-        __m256i v = _mm256_add_epi32(nn_requant_avx2(_mm256_add_epi32(a1, a2), mo, lo_sh, ro_sh), zpo);
-        v = _mm256_min_epi32(_mm256_max_epi32(v, amin), amax);
+        __m256i v = nn_requant_avx2(_mm256_add_epi32(a1, a2), mo, lo_sh, ro_sh);
+        v = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(v, amin), amax), zpo);
         __m256i w = _mm256_packs_epi32(v, v);
         w = _mm256_packs_epi16(w, w);
         int32_t lo = _mm_cvtsi128_si32(_mm256_castsi256_si128(w));

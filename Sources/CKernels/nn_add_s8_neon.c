@@ -11,8 +11,10 @@ static inline int32x4_t add_lanes(int32x4_t x1, int32x4_t x2, const nn_add_param
     int32x4_t left = vdupq_n_s32(p->output.shift > 0 ? p->output.shift : 0);
     int32x4_t right = vdupq_n_s32(p->output.shift > 0 ? 0 : -p->output.shift);
     int32x4_t v = nn_requant_neon(vaddq_s32(a1, a2), vdupq_n_s32(p->output.multiplier), left, right);
-    v = vaddq_s32(v, vdupq_n_s32(p->output_zero_point));
-    return vminq_s32(vmaxq_s32(v, vdupq_n_s32(p->act_min)), vdupq_n_s32(p->act_max));
+    /* clamp(r + zp, lo, hi) == clamp(r, lo - zp, hi - zp) + zp, and the latter cannot overflow */
+    int32x4_t lo = vdupq_n_s32(p->act_min - p->output_zero_point);
+    int32x4_t hi = vdupq_n_s32(p->act_max - p->output_zero_point);
+    return vaddq_s32(vminq_s32(vmaxq_s32(v, lo), hi), vdupq_n_s32(p->output_zero_point));
 }
 
 nn_status nn_add_s8_neon(NN_ADD_ARGS) {

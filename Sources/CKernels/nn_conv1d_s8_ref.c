@@ -46,8 +46,7 @@ nn_status nn_conv1d_s8_ref_impl(NN_CONV_ARGS) {
                 }
                 acc = nn_sat32((int64_t)acc + (bias ? bias[o] : 0));
                 int32_t v = nn_rq(acc, quant->multiplier[o], quant->shift[o]);
-                v += params->output_zero_point;
-                out_t[(int64_t)x * cout + o] = (int8_t)nn_clamp(v, params->act_min, params->act_max);
+                out_t[(int64_t)x * cout + o] = (int8_t)nn_add_zp_clamp(v, params->output_zero_point, params->act_min, params->act_max);
             }
         }
     }

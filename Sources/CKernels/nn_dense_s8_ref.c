@@ -28,8 +28,7 @@ nn_status nn_dense_s8_ref_impl(NN_DENSE_ARGS) {
             for (int32_t i = 0; i < cin; i++) acc += ((int32_t)x[i] - zp) * w[i];
             acc = nn_sat32((int64_t)acc + (bias ? bias[o] : 0));
             int32_t v = nn_rq(acc, quant->multiplier[o], quant->shift[o]);
-            v += params->output_zero_point;
-            output[(int64_t)r * cout + o] = (int8_t)nn_clamp(v, params->act_min, params->act_max);
+            output[(int64_t)r * cout + o] = (int8_t)nn_add_zp_clamp(v, params->output_zero_point, params->act_min, params->act_max);
         }
     }
     return NN_OK;

@@ -42,8 +42,8 @@ static void gates(const nn_gru_params *p, int32_t h, const int16_t *gi, const in
         int32_t hv = n + ((z * ((int32_t)state[j] - n) + (1 << 14)) >> 15);
         hv = nn_clamp(hv, -32767, 32767);
         state[j] = (int16_t)hv;
-        int32_t o = nn_rq(hv, p->output.multiplier, p->output.shift) + p->output_zero_point;
-        out[j] = (int8_t)nn_clamp(o, -128, 127);
+        int32_t o = nn_rq(hv, p->output.multiplier, p->output.shift);
+        out[j] = (int8_t)nn_add_zp_clamp(o, p->output_zero_point, -128, 127);
     }
 }
 

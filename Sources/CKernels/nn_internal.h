@@ -28,6 +28,11 @@ static inline int16_t nn_sat16(int32_t v) {
 static inline int32_t nn_clamp(int32_t v, int32_t lo, int32_t hi) {
     return v < lo ? lo : (v > hi ? hi : v);
 }
+/* clamp(v + zp) without int32 overflow (a requantized value may be near INT32_MAX). */
+static inline int32_t nn_add_zp_clamp(int32_t v, int32_t zp, int32_t lo, int32_t hi) {
+    int64_t s = (int64_t)v + zp;
+    return (int32_t)(s < lo ? lo : (s > hi ? hi : s));
+}
 
 /* gemmlowp SaturatingRoundingDoublingHighMul: round(a*b / 2^31), ties toward +infinity
  * (identical to trunc((ab + (ab >= 0 ? 2^30 : 1 - 2^30)) / 2^31)). */
@@ -105,8 +110,7 @@ static inline nn_isa nn_path(const nn_context *ctx) {
 /* acc (exact dot) -> int8: bias with saturation, requantize, zero point, clamp. */
 static inline int8_t nn_finish(int32_t acc, int32_t bias, int32_t m, int32_t s, int32_t zp,
                                int32_t lo, int32_t hi) {
-    int32_t v = nn_rq(nn_sat32((int64_t)acc + bias), m, s) + zp;
-    return (int8_t)nn_clamp(v, lo, hi);
+    return (int8_t)nn_add_zp_clamp(nn_rq(nn_sat32((int64_t)acc + bias), m, s), zp, lo, hi);
 }
 
 /* One element of nn_add_s8 (the scalar definition; SIMD paths use it for tails). */
@@ -115,8 +119,8 @@ static inline int8_t nn_add_element(const nn_add_params *p, int8_t x1, int8_t x2
     int32_t a2 = ((int32_t)x2 - p->input2_zero_point) * (1 << p->left_shift);
     a1 = nn_rq(a1, p->input1.multiplier, p->input1.shift);
     a2 = nn_rq(a2, p->input2.multiplier, p->input2.shift);
-    int32_t v = nn_rq(a1 + a2, p->output.multiplier, p->output.shift) + p->output_zero_point;
-    return (int8_t)nn_clamp(v, p->act_min, p->act_max);
+    int32_t v = nn_rq(a1 + a2, p->output.multiplier, p->output.shift);
+    return (int8_t)nn_add_zp_clamp(v, p->output_zero_point, p->act_min, p->act_max);
 }
 
 /* SIMD building blocks of one ISA (nn_simd_avx2.c, nn_simd_neon.c). All results are exact
