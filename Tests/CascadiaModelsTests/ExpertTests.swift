@@ -92,7 +92,7 @@ func feedRandomInputs(_ expert: Expert, seed: UInt64) {
         }
     }
 
-    /// Zero heap allocations per run, checked in a child process (no other test threads) with
+    /// Zero heap allocations per window (DSP front end, input quantization, run), checked in a child process (no other test threads) with
     /// glibc `mallinfo2`: the calling thread's tcache is drained first, so any allocation in a run
     /// (even one freed again) moves a chunk from the free lists into the tcache and raises
     /// `uordblks`; large allocations are caught by `hblks`/`hblkhd` and by `arena` growth.
@@ -100,19 +100,19 @@ func feedRandomInputs(_ expert: Expert, seed: UInt64) {
         await #expect(processExitsWith: .success) {
             guard let model = try? ExpertModel(bytes: TestModels.deepSenseFile(), name: "ds"),
                   let expert = try? Expert(model: model) else { exit(2) }
-            let features = (0..<2).map { m in
-                (0..<expert.inputCount(modality: m)).map { Float(($0 * 37 + m) % 101) * 0.01 - 0.5 }
-            }
+            guard let dsp0 = try? FeatureExtractor(model: model, modality: 0),
+                  let dsp1 = try? FeatureExtractor(model: model, modality: 1) else { exit(2) }
+            let samples = [dsp0.sampleCount, dsp1.sampleCount].map { n in (0..<n).map { Float(($0 * 37) % 101) * 0.01 - 0.5 } }
             var tops = [Double](repeating: 0, count: 1000)
             for _ in 0..<10 { _ = expert.run() }
             let held = AllocationProbe.drainThreadCache()
             let before = mallinfo2()
-            features[0].withUnsafeBufferPointer { f0 in
-                features[1].withUnsafeBufferPointer { f1 in
+            samples[0].withUnsafeBufferPointer { s0 in
+                samples[1].withUnsafeBufferPointer { s1 in
                     tops.withUnsafeMutableBufferPointer { out in
                         for i in 0..<1000 {
-                            expert.setFeatures(modality: 0, f0)
-                            expert.setFeatures(modality: 1, f1)
+                            expert.setFeatures(modality: 0, dsp0.compute(s0))
+                            expert.setFeatures(modality: 1, dsp1.compute(s1))
                             if case .answered(let a) = expert.run() { out[i] = a.topProbability }
                         }
                     }
