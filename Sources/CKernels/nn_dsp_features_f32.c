@@ -1,5 +1,5 @@
 /* Per-interval FFT features: mean removal, window, zero padding, mixed-radix complex FFT
- * (recursive decimation in time, in-place generic radix-p butterflies over a twiddle table),
+ * (recursive decimation in time; radix-2/4 butterflies, generic radix-p for other factors),
  * bins 0..B-1 scaled by 2/sum(w). Double precision throughout; float output. */
 #include <string.h>
 
@@ -8,6 +8,11 @@
 int32_t nn_dsp_features_f32_get_buffer_size(const nn_dsp_params *params) {
     if (!nn_dsp_params_ok(params)) return 0;
     return params->fft_size * (int32_t)sizeof(nn_complex) * 2;
+}
+
+static inline nn_complex cmul(nn_complex a, nn_complex b) {
+    nn_complex r = {a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
+    return r;
 }
 
 /* out[0..n) = DFT of in[0], in[stride], ..., in[(n-1)*stride]; tw is the size-N table. */
@@ -19,6 +24,27 @@ static void fft_rec(const nn_complex *in, int32_t stride, nn_complex *out, int32
     }
     const int32_t p = factors[0], m = n / p, step = big_n / n;
     for (int32_t q = 0; q < p; q++) fft_rec(in + q * stride, stride * p, out + q * m, m, factors + 1, tw, big_n);
+    if (p == 2) {
+        for (int32_t k = 0; k < m; k++) {
+            nn_complex a = out[k], b = cmul(out[m + k], tw[k * step]);
+            out[k].re = a.re + b.re, out[k].im = a.im + b.im;
+            out[m + k].re = a.re - b.re, out[m + k].im = a.im - b.im;
+        }
+        return;
+    }
+    if (p == 4) {
+        for (int32_t k = 0; k < m; k++) {
+            nn_complex y0 = out[k], y1 = cmul(out[m + k], tw[k * step]);
+            nn_complex y2 = cmul(out[2 * m + k], tw[2 * k * step]), y3 = cmul(out[3 * m + k], tw[3 * k * step]);
+            nn_complex s02 = {y0.re + y2.re, y0.im + y2.im}, d02 = {y0.re - y2.re, y0.im - y2.im};
+            nn_complex s13 = {y1.re + y3.re, y1.im + y3.im}, d13 = {y1.re - y3.re, y1.im - y3.im};
+            out[k].re = s02.re + s13.re, out[k].im = s02.im + s13.im;
+            out[m + k].re = d02.re + d13.im, out[m + k].im = d02.im - d13.re;         /* d02 - i*d13 */
+            out[2 * m + k].re = s02.re - s13.re, out[2 * m + k].im = s02.im - s13.im;
+            out[3 * m + k].re = d02.re - d13.im, out[3 * m + k].im = d02.im + d13.re; /* d02 + i*d13 */
+        }
+        return;
+    }
     nn_complex t[64];
     for (int32_t k = 0; k < m; k++) {
         for (int32_t q = 0; q < p; q++) t[q] = out[q * m + k];

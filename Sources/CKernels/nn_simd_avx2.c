@@ -91,6 +91,20 @@ NN_TARGET_AVX2 static void dot4_s8zp_s8(const int8_t *x, int32_t zp, const int8_
     out[0] = s0, out[1] = s1, out[2] = s2, out[3] = s3;
 }
 
+NN_TARGET_AVX2 static void dot4_s16_s16(const int16_t *a, const int16_t *w, int32_t stride, int32_t n,
+                                        int32_t out[4]) {
+    __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0;
+    for (int32_t i = 0; i < n; i += 16) {
+        __m256i va = _mm256_loadu_si256((const __m256i *)(a + i));
+        c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(va, _mm256_loadu_si256((const __m256i *)(w + i))));
+        c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(va, _mm256_loadu_si256((const __m256i *)(w + stride + i))));
+        c2 = _mm256_add_epi32(c2, _mm256_madd_epi16(va, _mm256_loadu_si256((const __m256i *)(w + 2 * stride + i))));
+        c3 = _mm256_add_epi32(c3, _mm256_madd_epi16(va, _mm256_loadu_si256((const __m256i *)(w + 3 * stride + i))));
+    }
+    __m256i d = _mm256_hadd_epi32(_mm256_hadd_epi32(c0, c1), _mm256_hadd_epi32(c2, c3));
+    _mm_storeu_si128((__m128i *)out, _mm_add_epi32(_mm256_castsi256_si128(d), _mm256_extracti128_si256(d, 1)));
+}
+
 NN_TARGET_AVX2 static void max_s8(int8_t *acc, const int8_t *x, int32_t n) {
     int32_t i = 0;
     for (; i + 32 <= n; i += 32) {
@@ -143,6 +157,15 @@ NN_TARGET_AVX2 static int64_t sum_table_s8(const int32_t *table, const int8_t *x
     return s;
 }
 
-const nn_simd_kit NN_SIMD_AVX2 = {dot_s16_s8, dot4_s16_s8, dot_s8zp_s8, dot4_s8zp_s8,
-                                  max_s8, acc_s8_s32, max_row_s8, sum_table_s8};
+const nn_simd_kit NN_SIMD_AVX2 = {
+    .dot_s16_s8 = dot_s16_s8,
+    .dot4_s16_s8 = dot4_s16_s8,
+    .dot_s8zp_s8 = dot_s8zp_s8,
+    .dot4_s8zp_s8 = dot4_s8zp_s8,
+    .dot4_s16_s16 = dot4_s16_s16,
+    .max_s8 = max_s8,
+    .acc_s8_s32 = acc_s8_s32,
+    .max_row_s8 = max_row_s8,
+    .sum_table_s8 = sum_table_s8,
+};
 #endif

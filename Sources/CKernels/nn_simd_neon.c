@@ -81,6 +81,18 @@ static void dot4_s8zp_s8(const int8_t *x, int32_t zp, const int8_t *w, int32_t s
     out[0] = s0, out[1] = s1, out[2] = s2, out[3] = s3;
 }
 
+static void dot4_s16_s16(const int16_t *a, const int16_t *w, int32_t stride, int32_t n, int32_t out[4]) {
+    int32x4_t c0 = vdupq_n_s32(0), c1 = c0, c2 = c0, c3 = c0;
+    for (int32_t i = 0; i < n; i += 8) {
+        int16x8_t va = vld1q_s16(a + i);
+        c0 = mla_s16x8(c0, va, vld1q_s16(w + i));
+        c1 = mla_s16x8(c1, va, vld1q_s16(w + stride + i));
+        c2 = mla_s16x8(c2, va, vld1q_s16(w + 2 * stride + i));
+        c3 = mla_s16x8(c3, va, vld1q_s16(w + 3 * stride + i));
+    }
+    vst1q_s32(out, vpaddq_s32(vpaddq_s32(c0, c1), vpaddq_s32(c2, c3)));
+}
+
 static void max_s8(int8_t *acc, const int8_t *x, int32_t n) {
     int32_t i = 0;
     for (; i + 16 <= n; i += 16) vst1q_s8(acc + i, vmaxq_s8(vld1q_s8(acc + i), vld1q_s8(x + i)));
@@ -123,6 +135,15 @@ static int64_t sum_table_s8(const int32_t *table, const int8_t *x, int32_t n, in
     return s;
 }
 
-const nn_simd_kit NN_SIMD_NEON = {dot_s16_s8, dot4_s16_s8, dot_s8zp_s8, dot4_s8zp_s8,
-                                  max_s8, acc_s8_s32, max_row_s8, sum_table_s8};
+const nn_simd_kit NN_SIMD_NEON = {
+    .dot_s16_s8 = dot_s16_s8,
+    .dot4_s16_s8 = dot4_s16_s8,
+    .dot_s8zp_s8 = dot_s8zp_s8,
+    .dot4_s8zp_s8 = dot4_s8zp_s8,
+    .dot4_s16_s16 = dot4_s16_s16,
+    .max_s8 = max_s8,
+    .acc_s8_s32 = acc_s8_s32,
+    .max_row_s8 = max_row_s8,
+    .sum_table_s8 = sum_table_s8,
+};
 #endif

@@ -1,3 +1,5 @@
 // cascadia-bench: benchmarks (not tests). See docs/benchmarks.md.
 import CascadiaCore
-print("cascadia-bench: no benchmarks registered")
+let benchArguments = Array(CommandLine.arguments.dropFirst())
+if benchArguments.first == "kernels" { KernelBench.run(); KernelBench.runDSP() }  // kernels helper: docs/benchmarks.md "Kernels"
+else { print("cascadia-bench: usage: cascadia-bench kernels") }
