@@ -171,6 +171,9 @@ struct RejectCase: CustomTestStringConvertible, Sendable {
         RejectCase("header duplicate key", "duplicate key") { Edit.header { Edit.replaceFirst($0, "{", "{\"__metadata__\":{},") } },
         RejectCase("header too deep", "nesting deeper than 32") { Edit.withHeader(String(repeating: "[", count: 40) + String(repeating: "]", count: 40), data: []) },
         RejectCase("header not an object", "must be an object") { Edit.withHeader("[]", data: []) },
+        RejectCase("too many JSON values", "more than 1048576 values") {
+            Edit.withHeader("{\"a\":[" + Array(repeating: "0", count: 1_100_000).joined(separator: ",") + "]}", data: [])
+        },
         RejectCase("no metadata", "no __metadata__") { SafetensorsWriter.bytes(tensors: TestModels.cnnBoth().builder.weights, metadata: nil) },
         RejectCase("no tensors", "holds no tensors") { Edit.tensors { _ in [] } },
         RejectCase("unknown dtype", "is not I8 or I32") { Edit.header { Edit.replaceFirst($0, "\"I8\"", "\"F32\"") } },
