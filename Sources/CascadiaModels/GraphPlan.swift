@@ -49,6 +49,8 @@ struct GraphPlan {
     let logitsIndex: Int
     /// Byte offset of each activation in the arena.
     let offsets: [Int]
+    /// Layers during which each activation must keep its bytes (−1 = before the first layer).
+    let lifetimes: [ClosedRange<Int>]
     /// Bytes the activations need.
     let activationBytes: Int
     let parameterCount: Int
@@ -164,6 +166,7 @@ struct GraphPlan {
             guard end <= Self.maxArenaBytes else { throw FormatProblem("activations need more than the \(Self.maxArenaBytes)-byte arena limit") }
         }
         self.offsets = offsets
+        lifetimes = (0..<d.tensors.count).map { firstUse[$0]...max(firstUse[$0], lastUse[$0]) }
         activationBytes = end
     }
 

@@ -125,9 +125,9 @@ struct JSONParser {
             members.append(JSONMember(key: key, value: try parseValue(depth: depth)))
             skipWhitespace()
             guard let b = peek else { throw fail("unterminated object") }
+            guard b == UInt8(ascii: "}") || b == UInt8(ascii: ",") else { throw fail("expected ',' or '}'") }
             index += 1
             if b == UInt8(ascii: "}") { return .object(members) }
-            guard b == UInt8(ascii: ",") else { throw fail("expected ',' or '}'") }
         }
     }
 
@@ -142,9 +142,9 @@ struct JSONParser {
             elements.append(try parseValue(depth: depth))
             skipWhitespace()
             guard let b = peek else { throw fail("unterminated array") }
+            guard b == UInt8(ascii: "]") || b == UInt8(ascii: ",") else { throw fail("expected ',' or ']'") }
             index += 1
             if b == UInt8(ascii: "]") { return .array(elements) }
-            guard b == UInt8(ascii: ",") else { throw fail("expected ',' or ']'") }
         }
     }
 

@@ -150,14 +150,24 @@ struct RejectCase: CustomTestStringConvertible, Sendable {
         let model = try ExpertModel(bytes: TestModels.cnnBothFile(), name: "cnn")
         let total = model.description.tensors.reduce(0) { $0 + GraphPlan.aligned($1.shape.count) }
         #expect(model.plan.activationBytes < total)
-        // No two tensors whose lifetimes overlap share bytes: each layer's input and output are disjoint.
-        for layer in model.plan.layers {
-            let out = model.plan.offsets[layer.output]
-            let outEnd = out + model.description.tensors[layer.output].shape.count
-            for i in layer.inputs {
-                let lo = model.plan.offsets[i], hi = lo + model.description.tensors[i].shape.count
-                #expect(hi <= out || outEnd <= lo, "layer \(layer.layer.name) output overlaps input")
+    }
+
+    /// No two tensors whose lifetimes overlap share a byte; inputs, logits and output live to the end.
+    @Test(arguments: [0, 1])
+    func arenaKeepsLiveTensorsApart(_ which: Int) throws {
+        let model = try ExpertModel(bytes: which == 0 ? TestModels.cnnBothFile() : TestModels.deepSenseFile(), name: "m")
+        let plan = model.plan, tensors = model.description.tensors
+        for i in tensors.indices {
+            #expect(plan.offsets[i] % 16 == 0)
+            #expect(plan.offsets[i] + tensors[i].shape.count <= plan.activationBytes)
+            for j in tensors.indices where j > i && plan.lifetimes[i].overlaps(plan.lifetimes[j]) {
+                let a = plan.offsets[i]..<(plan.offsets[i] + tensors[i].shape.count)
+                let b = plan.offsets[j]..<(plan.offsets[j] + tensors[j].shape.count)
+                #expect(!a.overlaps(b), "\(tensors[i].name) and \(tensors[j].name) share bytes while both live")
             }
+        }
+        for i in plan.modalityInputs + [plan.logitsIndex, plan.outputIndex] {
+            #expect(plan.lifetimes[i].upperBound == plan.layers.count)
         }
     }
 
