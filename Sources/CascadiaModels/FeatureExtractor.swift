@@ -58,11 +58,17 @@ public final class FeatureExtractor {
         self.key = key
         switch key.feature {
         case let .fft(size, bins, window):
-            params = nn_dsp_params(samples: Int32(key.samplesPerInterval), fft_size: Int32(size), bins: Int32(bins),
-                                   window: window == "hann" ? Int32(NN_DSP_WINDOW_HANN.rawValue) : Int32(NN_DSP_WINDOW_RECTANGULAR.rawValue))
+            params = nn_dsp_params(
+                samples: Int32(key.samplesPerInterval), fft_size: Int32(size), bins: Int32(bins),
+                window: window == "hann"
+                    ? Int32(NN_DSP_WINDOW_HANN.rawValue) : Int32(NN_DSP_WINDOW_RECTANGULAR.rawValue))
             let bytes = Int(nn_dsp_plan_size(&params))
             guard bytes > 0 else {
-                throw ModelError(file: source, problem: "modality '\(key.modality)': the DSP front end rejects fft_size \(size), bins \(bins), \(key.samplesPerInterval) samples")
+                throw ModelError(
+                    file: source,
+                    problem:
+                        "modality '\(key.modality)': the DSP front end rejects fft_size \(size), bins \(bins), \(key.samplesPerInterval) samples"
+                )
             }
             let p = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
             guard nn_dsp_plan_init(&params, p, Int32(bytes)) == NN_OK else {
@@ -87,8 +93,10 @@ public final class FeatureExtractor {
 
     /// Prepares the front end for modality `index` of `model`.
     public convenience init(model: ExpertModel, modality index: Int) throws(ModelError) {
-        try self.init(key: FeatureKey(model.description.framing.modalities[index], intervals: model.description.framing.intervals),
-                      source: model.path)
+        try self.init(
+            key: FeatureKey(
+                model.description.framing.modalities[index], intervals: model.description.framing.intervals),
+            source: model.path)
     }
 
     deinit {
@@ -107,10 +115,13 @@ public final class FeatureExtractor {
         case let .fft(_, bins, _):
             var inDims = nn_dims(t: Int32(key.intervals), l: Int32(key.samplesPerInterval), c: 1)
             var outDims = nn_dims(t: Int32(key.intervals), l: Int32(bins), c: 2)
-            let status = nn_dsp_features_f32(&context, &params, plan, &inDims, samples.baseAddress, &outDims, output.baseAddress)
+            let status = nn_dsp_features_f32(
+                &context, &params, plan, &inDims, samples.baseAddress, &outDims, output.baseAddress)
             precondition(status == NN_OK, "nn_dsp_features_f32 rejected a prepared framing")
         case .raw:
-            if let base = samples.baseAddress, let out = output.baseAddress { out.update(from: base, count: samples.count) }
+            if let base = samples.baseAddress, let out = output.baseAddress {
+                out.update(from: base, count: samples.count)
+            }
         }
         return UnsafeBufferPointer(output)
     }

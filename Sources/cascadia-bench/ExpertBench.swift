@@ -13,7 +13,8 @@ enum ExpertBench {
                 files += names.filter { $0.hasSuffix(".safetensors") }.sorted().map { "\(dir)/\($0)" }
             }
         }
-        print("| expert | layers | MACs | arena bytes | load ms | run p50 µs | run p99 µs | run max µs | GMAC/s (p50) |")
+        print(
+            "| expert | layers | MACs | arena bytes | load ms | run p50 µs | run p99 µs | run max µs | GMAC/s (p50) |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for file in files {
             let loadStart = Expert.monotonicNanoseconds()
@@ -38,13 +39,17 @@ enum ExpertBench {
                 samples[i] = Expert.monotonicNanoseconds() - start
             }
             samples.sort()
-            let p50 = Double(samples[runs / 2]), p99 = Double(samples[runs * 99 / 100]), worst = Double(samples[runs - 1])
+            let p50 = Double(samples[runs / 2]), p99 = Double(samples[runs * 99 / 100]),
+                worst = Double(samples[runs - 1])
             let macs = expert.model.multiplyAccumulates
-            print("| \(file) | \(expert.model.description.layers.count) | \(macs) | \(expert.model.arenaBytes) | "
-                + "\(fmt(Double(loadNanoseconds) / 1e6)) | \(fmt(p50 / 1e3)) | \(fmt(p99 / 1e3)) | \(fmt(worst / 1e3)) | "
-                + "\(fmt(Double(macs) / p50)) |")
+            print(
+                "| \(file) | \(expert.model.description.layers.count) | \(macs) | \(expert.model.arenaBytes) | "
+                    + "\(fmt(Double(loadNanoseconds) / 1e6)) | \(fmt(p50 / 1e3)) | \(fmt(p99 / 1e3)) | \(fmt(worst / 1e3)) | "
+                    + "\(fmt(Double(macs) / p50)) |")
         }
     }
 
-    private static func fmt(_ v: Double) -> String { String(format: v >= 100 ? "%.0f" : (v >= 10 ? "%.1f" : "%.2f"), v) }
+    private static func fmt(_ v: Double) -> String {
+        String(format: v >= 100 ? "%.0f" : (v >= 10 ? "%.1f" : "%.2f"), v)
+    }
 }

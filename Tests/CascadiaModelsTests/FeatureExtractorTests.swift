@@ -6,8 +6,9 @@ import Testing
     /// A sine of amplitude A exactly on bin k gives |X[k]| = A (dsp.py's normalization 2/Σw),
     /// and nothing far from k.
     @Test func sineOnABinHasItsAmplitude() throws {
-        let modality = Modality(name: "seismic", rateHz: 100, input: "seismic",
-                                feature: .fft(fftSize: 20, bins: 11, window: "hann"), samplesPerInterval: 20)
+        let modality = Modality(
+            name: "seismic", rateHz: 100, input: "seismic",
+            feature: .fft(fftSize: 20, bins: 11, window: "hann"), samplesPerInterval: 20)
         let dsp = try FeatureExtractor(key: FeatureKey(modality, intervals: 10))
         #expect(dsp.sampleCount == 200)
         #expect(dsp.featureCount == 10 * 11 * 2)
@@ -49,9 +50,15 @@ import Testing
     }
 
     @Test func equalFramingsShareAKey() {
-        let a = Modality(name: "seismic", rateHz: 100, input: "x", feature: .fft(fftSize: 32, bins: 16, window: "hann"), samplesPerInterval: 20)
-        let b = Modality(name: "seismic", rateHz: 100, input: "y", feature: .fft(fftSize: 32, bins: 16, window: "hann"), samplesPerInterval: 20)
-        let c = Modality(name: "seismic", rateHz: 100, input: "y", feature: .fft(fftSize: 32, bins: 12, window: "hann"), samplesPerInterval: 20)
+        let a = Modality(
+            name: "seismic", rateHz: 100, input: "x", feature: .fft(fftSize: 32, bins: 16, window: "hann"),
+            samplesPerInterval: 20)
+        let b = Modality(
+            name: "seismic", rateHz: 100, input: "y", feature: .fft(fftSize: 32, bins: 16, window: "hann"),
+            samplesPerInterval: 20)
+        let c = Modality(
+            name: "seismic", rateHz: 100, input: "y", feature: .fft(fftSize: 32, bins: 12, window: "hann"),
+            samplesPerInterval: 20)
         #expect(FeatureKey(a, intervals: 10) == FeatureKey(b, intervals: 10))
         #expect(FeatureKey(a, intervals: 10) != FeatureKey(c, intervals: 10))
         #expect(Set([FeatureKey(a, intervals: 10), FeatureKey(b, intervals: 10)]).count == 1)

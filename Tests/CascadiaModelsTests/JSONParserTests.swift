@@ -7,7 +7,8 @@ import Testing
     @Test func parsesEveryKind() throws {
         let v = try parse(#" {"a": [1, -2.5e3, true, false, null], "b": "x\"\\\/\n\u00e9\ud83d\ude00"}  "#)
         guard case .object(let members) = v, members.count == 2, case .array(let items) = members[0].value,
-              case .string(let s) = members[1].value else {
+            case .string(let s) = members[1].value
+        else {
             Issue.record("wrong structure")
             return
         }
@@ -64,6 +65,8 @@ import Testing
 
     @Test func boundsNesting() throws {
         _ = try parse(String(repeating: "[", count: 32) + String(repeating: "]", count: 32))
-        #expect(throws: FormatProblem.self) { try parse(String(repeating: "[", count: 33) + String(repeating: "]", count: 33)) }
+        #expect(throws: FormatProblem.self) {
+            try parse(String(repeating: "[", count: 33) + String(repeating: "]", count: 33))
+        }
     }
 }
