@@ -84,6 +84,11 @@ struct RejectCase: CustomTestStringConvertible, Sendable {
     let expected: String
     let bytes: @Sendable () -> [UInt8]
     var testDescription: String { rule }
+    /// A case that replaces the first occurrence of `of` in the header text with `with`.
+    static func headerEdit(_ rule: String, _ expected: String, _ of: String, _ with: String) -> RejectCase {
+        RejectCase(rule, expected) { Edit.header { Edit.replaceFirst($0, of, with) } }
+    }
+
     init(_ rule: String, _ expected: String, _ bytes: @escaping @Sendable () -> [UInt8]) {
         self.rule = rule
         self.expected = expected
@@ -190,9 +195,7 @@ struct RejectCase: CustomTestStringConvertible, Sendable {
         RejectCase("header past end", "runs past the end") { Array(TestModels.cnnBothFile().prefix(200)) },
         RejectCase("header not 8-aligned", "8-byte boundary") { Edit.withHeader("{}", data: [], pad: false) },
         RejectCase("header not JSON", "invalid JSON") { Edit.header { "[" + $0.dropFirst() } },
-        RejectCase("header duplicate key", "duplicate key") {
-            Edit.header { Edit.replaceFirst($0, "{", "{\"__metadata__\":{},") }
-        },
+        RejectCase.headerEdit("header duplicate key", "duplicate key", "{", "{\"__metadata__\":{},"),
         RejectCase("header too deep", "nesting deeper than 32") {
             Edit.withHeader(String(repeating: "[", count: 40) + String(repeating: "]", count: 40), data: [])
         },
@@ -205,16 +208,10 @@ struct RejectCase: CustomTestStringConvertible, Sendable {
             SafetensorsWriter.bytes(tensors: TestModels.cnnBoth().builder.weights, metadata: nil)
         },
         RejectCase("no tensors", "holds no tensors") { Edit.tensors { _ in [] } },
-        RejectCase("unknown dtype", "is not I8 or I32") { Edit.header { Edit.replaceFirst($0, "\"I8\"", "\"F32\"") } },
-        RejectCase("five dimensions", "has 5 elements") {
-            Edit.header { Edit.replaceFirst($0, "\"shape\":[", "\"shape\":[1,1,1,1,") }
-        },
-        RejectCase("offsets size mismatch", "needs") {
-            Edit.header { Edit.replaceFirst($0, "\"data_offsets\":[0,", "\"data_offsets\":[0,1") }
-        },
-        RejectCase("negative offset", "outside 0…") {
-            Edit.header { Edit.replaceFirst($0, "\"data_offsets\":[0,", "\"data_offsets\":[-4,") }
-        },
+        RejectCase.headerEdit("unknown dtype", "is not I8 or I32", "\"I8\"", "\"F32\""),
+        RejectCase.headerEdit("five dimensions", "has 5 elements", "\"shape\":[", "\"shape\":[1,1,1,1,"),
+        RejectCase.headerEdit("offsets size mismatch", "needs", "\"data_offsets\":[0,", "\"data_offsets\":[0,1"),
+        RejectCase.headerEdit("negative offset", "outside 0…", "\"data_offsets\":[0,", "\"data_offsets\":[-4,"),
         RejectCase("tensors overlap", "overlap") {
             Edit.tensors { ts in ts }.withOffsetsShifted(tensorIndex: 1, by: -4)
         },
@@ -242,21 +239,15 @@ struct RejectCase: CustomTestStringConvertible, Sendable {
             Edit.tensors { ts in ts.filter { $0.name != "fc1.weight" } }
         },
         // Metadata.
-        RejectCase("wrong format", "is not cascadia-expert") {
-            Edit.header { Edit.replaceFirst($0, "cascadia-expert", "other-format") }
-        },
-        RejectCase("future version", "format_version '2' is not supported") {
-            Edit.header { Edit.replaceFirst($0, "\"format_version\":\"1\"", "\"format_version\":\"2\"") }
-        },
-        RejectCase("unknown metadata key", "unknown key") {
-            Edit.header { Edit.replaceFirst($0, "\"format\":", "\"extra\":\"x\",\"format\":") }
-        },
-        RejectCase("metadata value not string", "must be a string") {
-            Edit.header { Edit.replaceFirst($0, "\"format_version\":\"1\"", "\"format_version\":1") }
-        },
-        RejectCase("document not JSON", "__metadata__.cascadia: invalid JSON") {
-            Edit.header { Edit.replaceFirst($0, "\"cascadia\":\"{", "\"cascadia\":\"{{") }
-        },
+        RejectCase.headerEdit("wrong format", "is not cascadia-expert", "cascadia-expert", "other-format"),
+        RejectCase.headerEdit(
+            "future version", "format_version '2' is not supported", "\"format_version\":\"1\"",
+            "\"format_version\":\"2\""),
+        RejectCase.headerEdit("unknown metadata key", "unknown key", "\"format\":", "\"extra\":\"x\",\"format\":"),
+        RejectCase.headerEdit(
+            "metadata value not string", "must be a string", "\"format_version\":\"1\"", "\"format_version\":1"),
+        RejectCase.headerEdit(
+            "document not JSON", "__metadata__.cascadia: invalid JSON", "\"cascadia\":\"{", "\"cascadia\":\"{{"),
         RejectCase("unknown field", "unknown field 'extra'") { Edit.document { $0.setting("extra", .i(1)) } },
         RejectCase("missing field", "missing field 'labels'") { Edit.document { $0.removing("labels") } },
         RejectCase("bad id", "id ''") { Edit.document { $0.setting("id", .s("")) } },
