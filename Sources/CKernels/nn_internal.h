@@ -149,6 +149,9 @@ typedef struct {
     void (*finish_s32_s8)(const int32_t *acc, const int32_t *bias, const int32_t *mult,
                           const int32_t *shift, int32_t n, int32_t zp, int32_t lo, int32_t hi,
                           int8_t *out);
+    /* out[i] = sat16(nn_rq(sat32(acc[i] + (bias ? bias[i] : 0)), mult[i], shift[i])), i < n */
+    void (*finish_s32_s16)(const int32_t *acc, const int32_t *bias, const int32_t *mult,
+                           const int32_t *shift, int32_t n, int16_t *out);
     /* max_i x[i], n >= 1 */
     int32_t (*max_row_s8)(const int8_t *x, int32_t n);
     /* sum_i table[m - x[i]] with m >= every x[i], n <= NN_MAX_SOFTMAX */

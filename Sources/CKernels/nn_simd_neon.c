@@ -114,6 +114,19 @@ static void finish_s32_s8(const int32_t *acc, const int32_t *bias, const int32_t
     for (; i < n; i++) out[i] = nn_finish(acc[i], bias ? bias[i] : 0, mult[i], shift[i], zp, lo, hi);
 }
 
+static void finish_s32_s16(const int32_t *acc, const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                           int32_t n, int16_t *out) {
+    const int32x4_t zero = vdupq_n_s32(0);
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        int32x4_t a = vld1q_s32(acc + i), sh = vld1q_s32(shift + i);
+        if (bias) a = vqaddq_s32(a, vld1q_s32(bias + i));
+        int32x4_t v = nn_requant_neon(a, vld1q_s32(mult + i), vmaxq_s32(sh, zero), vmaxq_s32(vnegq_s32(sh), zero));
+        vst1_s16(out + i, vqmovn_s32(v)); /* saturates to int16 */
+    }
+    for (; i < n; i++) out[i] = nn_sat16(nn_rq(nn_sat32((int64_t)acc[i] + (bias ? bias[i] : 0)), mult[i], shift[i]));
+}
+
 static void max_s8(int8_t *acc, const int8_t *x, int32_t n) {
     int32_t i = 0;
     for (; i + 16 <= n; i += 16) vst1q_s8(acc + i, vmaxq_s8(vld1q_s8(acc + i), vld1q_s8(x + i)));
@@ -163,6 +176,7 @@ const nn_simd_kit NN_SIMD_NEON = {
     .dot4_s8zp_s8 = dot4_s8zp_s8,
     .dot4_s16_s16 = dot4_s16_s16,
     .finish_s32_s8 = finish_s32_s8,
+    .finish_s32_s16 = finish_s32_s16,
     .max_s8 = max_s8,
     .acc_s8_s32 = acc_s8_s32,
     .max_row_s8 = max_row_s8,

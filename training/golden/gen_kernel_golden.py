@@ -135,7 +135,7 @@ def gen_dense(w: Writer, rng):
     x = np.array([[[10, 20, 30]]], np.int64)
     wt = np.array([[1, 0, -1], [2, 2, 2]], np.int64)
     emit_dense(w, "hand", x, wt, np.array([5, -5]), np.array([2**30, 2**30]), np.array([1, 0]),
-               dict(in_zp=0, out_zp=0, act_min=-128, act_max=127))  # -> -15, 57
+               dict(in_zp=0, out_zp=0, act_min=-128, act_max=127))  # -> -15, 58 (57.5 rounds half up)
     for idx, (t, l, cin, cout, relu) in enumerate([(1, 1, 640, 3, False), (1, 1, 33, 17, True),
                                                    (2, 3, 64, 64, False), (1, 1, 1, 1, False),
                                                    (5, 1, 130, 7, True)]):
