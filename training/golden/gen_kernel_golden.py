@@ -245,6 +245,8 @@ def gen_dsp(w: Writer, rng):
         ("seismic_100_n20", 100, 20, 20, 11, "hann", 10),
         ("seismic_200_n64_rect", 200, 40, 64, 33, "rectangular", 10),
         ("odd_n49", 105, 21, 49, 25, "hann", 3),
+        ("radix3_n60", 150, 30, 60, 31, "hann", 2),
+        ("radix3_n1536", 8000, 1500, 1536, 300, "rectangular", 1),
     ]
     for name, rate, s, n, b, win, t in cases:
         tt = np.arange(t * s) / rate
