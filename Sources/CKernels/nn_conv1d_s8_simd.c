@@ -41,19 +41,18 @@ nn_status nn_conv1d_s8_simd(NN_CONV_ARGS, const nn_simd_kit *kit) {
         for (int32_t x = 0; x < l_out; x++) {
             build_patch(NN_CONV_PASS, in_t, x, patch);
             int8_t *out = out_t + (int64_t)x * cout;
-            int32_t o = 0;
-            for (; o + 4 <= cout; o += 4) {
-                int32_t acc[4];
-                if (use_packed)
-                    kit->dot4_s16_s16(patch, packed + (int64_t)o * n16, n16, n16, acc);
-                else
-                    kit->dot4_s16_s8(patch, filter + (int64_t)o * n, n, n, acc);
-                for (int32_t r = 0; r < 4; r++)
-                    out[o + r] = nn_finish(acc[r], bias ? bias[o + r] : 0, mult[o + r], shift[o + r], ozp, lo, hi);
-            }
-            for (; o < cout; o++) {
-                int32_t acc = kit->dot_s16_s8(patch, filter + (int64_t)o * n, n);
-                out[o] = nn_finish(acc, bias ? bias[o] : 0, mult[o], shift[o], ozp, lo, hi);
+            int32_t acc[NN_FINISH_BLOCK];
+            for (int32_t o0 = 0; o0 < cout; o0 += NN_FINISH_BLOCK) {
+                const int32_t nb = cout - o0 < NN_FINISH_BLOCK ? cout - o0 : NN_FINISH_BLOCK;
+                int32_t o = 0;
+                for (; o + 4 <= nb; o += 4) {
+                    if (use_packed)
+                        kit->dot4_s16_s16(patch, packed + (int64_t)(o0 + o) * n16, n16, n16, acc + o);
+                    else
+                        kit->dot4_s16_s8(patch, filter + (int64_t)(o0 + o) * n, n, n, acc + o);
+                }
+                for (; o < nb; o++) acc[o] = kit->dot_s16_s8(patch, filter + (int64_t)(o0 + o) * n, n);
+                kit->finish_s32_s8(acc, bias ? bias + o0 : NULL, mult + o0, shift + o0, nb, ozp, lo, hi, out + o0);
             }
         }
     }
