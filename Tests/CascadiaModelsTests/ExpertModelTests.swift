@@ -166,6 +166,24 @@ struct RejectCase: CustomTestStringConvertible, Sendable {
         #expect(model.plan.activationBytes < total)
     }
 
+    /// Six 11.52 M-sample tensors alive at once need more than the 64 MiB arena: rejected at
+    /// planning time, before anything is allocated.
+    @Test func rejectsAnArenaAboveTheLimit() {
+        var b = TestModelBuilder(seed: 5)
+        b.intervals = 1
+        b.windowSeconds = 60
+        b.rawInput("acoustic", rateHz: 192_000, samplesPerInterval: 11_520_000)
+        let convs = (0..<4).map { b.conv1d("c\($0)", "acoustic", cOut: 1, k: 1) }
+        let e = b.add("e", convs[0], convs[1])
+        let f = b.add("f", convs[2], convs[3])
+        let g = b.add("g", e, f)
+        let pooled = b.pool("maxpool", "pool", g, kernel: 65_536, stride: 65_536)
+        let logits = b.dense("fc", pooled, nOut: 3, output: "logits", outputScale: 0.05)
+        b.softmax(logits)
+        let problem = loadProblem(b.file(b.document(id: "big", name: "big", labels: TestModels.labels, hazards: [])))
+        #expect(problem == "activations need more than the 67108864-byte arena limit")
+    }
+
     /// No two tensors whose lifetimes overlap share a byte; inputs, logits and output live to the end.
     @Test(arguments: [0, 1])
     func arenaKeepsLiveTensorsApart(_ which: Int) throws {

@@ -120,6 +120,7 @@ struct TestModelBuilder {
     var weights: [RawTensor] = []
     var modalities: [J] = []
     var intervals = 10
+    var windowSeconds = 2.0
 
     init(seed: UInt64) { rng = SplitMix64(seed: seed) }
 
@@ -162,6 +163,16 @@ struct TestModelBuilder {
                     "feature",
                     .o([("kind", .s("fft")), ("fft_size", .i(fftSize)), ("bins", .i(bins)), ("window", .s("hann"))])
                 ),
+            ]))
+    }
+
+    /// A raw-sample modality input: `[intervals, rateHz · windowSeconds / intervals, 1]`.
+    mutating func rawInput(_ name: String, rateHz: Int, samplesPerInterval: Int) {
+        declare(name, [intervals, samplesPerInterval, 1], 0.01, 0)
+        modalities.append(
+            .o([
+                ("name", .s(name)), ("rate_hz", .i(rateHz)), ("input", .s(name)),
+                ("feature", .o([("kind", .s("raw"))])),
             ]))
     }
 
@@ -310,7 +321,7 @@ struct TestModelBuilder {
             (
                 "framing",
                 .o([
-                    ("window_s", .d(2.0)), ("hop_s", .d(1.0)), ("intervals", .i(intervals)),
+                    ("window_s", .d(windowSeconds)), ("hop_s", .d(1.0)), ("intervals", .i(intervals)),
                     ("modalities", .a(modalities)),
                 ])
             ),
