@@ -70,3 +70,11 @@ uninstall:
 
 clean:
 	rm -rf .build
+
+# ---- models (CascadiaModels): model-file mutation suite under AddressSanitizer ----
+.PHONY: test-asan
+test: test-asan
+test-asan:
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build/asan $(SWIFT_FLAGS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-xctest.supp \
+	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan --filter ModelMutationTests $(SWIFT_FLAGS)

@@ -5,6 +5,8 @@ import Foundation
 
 let benchmarks: [String: ([String]) throws -> Void] = [
     "planner": PlannerBench.run,
+    "kernels": { _ in KernelBench.run(); KernelBench.runDSP() },
+    "experts": { ExpertBench.run($0) },
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
