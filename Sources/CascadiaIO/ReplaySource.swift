@@ -14,14 +14,7 @@ public enum ReplayPacing: Sendable, Equatable {
 /// stands for wall-clock `realtimeNanoseconds` of the recordings. A file whose first sample was
 /// recorded at realtime R gets first-sample monotonic time `monotonic + (R − realtime)`, so streams
 /// recorded together stay aligned when replayed together.
-public struct ReplayEpoch: Sendable, Equatable {
-    public var monotonicNanoseconds: Int64
-    public var realtimeNanoseconds: Int64
-    public init(monotonicNanoseconds: Int64, realtimeNanoseconds: Int64) {
-        self.monotonicNanoseconds = monotonicNanoseconds
-        self.realtimeNanoseconds = realtimeNanoseconds
-    }
-}
+public typealias ReplayEpoch = ClockAnchor
 
 /// Options of a replay source.
 public struct ReplayOptions: Sendable, Equatable {
