@@ -37,7 +37,10 @@ enum RingBench {
             var done = 0
             while done < frames {
                 let n = min(blockFrames, frames - done)
-                guard let region = ring.acquireWrite(frames: n) else { continue }
+                guard let region = ring.acquireWrite(frames: n) else {
+                    sched_yield()  // full: let the consumer run (the cores may be shared)
+                    continue
+                }
                 for j in region.first.indices {
                     region.first[j] = next
                     next &+= 1
@@ -68,7 +71,8 @@ enum RingBench {
                 }
                 received += b.frames * channels
                 ring.commitRead(frames: b.frames)
-            case .gap, .empty: continue
+            case .gap: continue
+            case .empty: sched_yield()
             case .finished: break loop
             }
         }
