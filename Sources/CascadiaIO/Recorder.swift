@@ -116,7 +116,8 @@ public final class Recorder {
         for sink in sinks { try sink.closeFile(onEvent: onEvent) }
         try PosixFile.syncPath(options.directory)
         return zip(sources, sinks).map { source, sink in
-            RecordedStream(name: source.name, frames: sink.totalFrames, files: sink.fileCount, counters: source.counters)
+            RecordedStream(
+                name: source.name, frames: sink.totalFrames, files: sink.fileCount, counters: source.counters)
         }
     }
 }
@@ -146,7 +147,8 @@ final class StreamFileSink {
     init(stream: SampleStream, label: String, options: RecorderOptions) throws {
         let d = stream.description
         if d.modality == .seismic && d.channelCount != 1 {
-            throw IOError.config(d.name, "miniSEED recording takes one channel per stream, this one has \(d.channelCount)")
+            throw IOError.config(
+                d.name, "miniSEED recording takes one channel per stream, this one has \(d.channelCount)")
         }
         self.stream = stream
         self.label = label
@@ -198,7 +200,8 @@ final class StreamFileSink {
             }
             switch writer! {
             case .audio(let file):
-                let written = stream.description.sampleFormat == .s16
+                let written =
+                    stream.description.sampleFormat == .s16
                     ? scratch16.withUnsafeBufferPointer { file.writeFrames($0.baseAddress!, frames: n) }
                     : scratch32.withUnsafeBufferPointer { file.writeFrames($0.baseAddress!, frames: n) }
                 guard written == n else { throw IOError.system(path, "write failed: \(file.lastError)") }
@@ -214,17 +217,20 @@ final class StreamFileSink {
 
     private func openFile(startFrame: UInt64, onEvent: (RecorderEvent) -> Void) throws {
         let d = stream.description
-        let timebase = stream.timebase
-            ?? StreamTimebase(firstSampleMonotonicNanoseconds: SystemClock.monotonicNanoseconds(),
-                              firstSampleRealtimeNanoseconds: SystemClock.realtimeNanoseconds())
+        let timebase =
+            stream.timebase
+            ?? StreamTimebase(
+                firstSampleMonotonicNanoseconds: SystemClock.monotonicNanoseconds(),
+                firstSampleRealtimeNanoseconds: SystemClock.realtimeNanoseconds())
         let realtime = timebase.realtimeNanoseconds(ofFrame: startFrame, sampleRateHz: d.sampleRateHz)
         let ext = d.modality == .seismic ? "mseed" : options.audioContainer.rawValue
         path = options.directory + "/" + label + "_" + StreamFileSink.utcStamp(realtime) + "." + ext
         if d.modality == .seismic {
-            writer = .seismic(try MseedWriter(
-                path: path, network: options.network, station: options.station, location: options.location,
-                channel: options.seismicChannel, sampleRateHz: d.sampleRateHz,
-                startMicroseconds: realtime / 1000))
+            writer = .seismic(
+                try MseedWriter(
+                    path: path, network: options.network, station: options.station, location: options.location,
+                    channel: options.seismicChannel, sampleRateHz: d.sampleRateHz,
+                    startMicroseconds: realtime / 1000))
         } else {
             let container: SoundFile.Container = options.audioContainer == .flac ? .flac : .wav
             let file = try SoundFile.create(
@@ -258,7 +264,8 @@ final class StreamFileSink {
         var seconds = time_t(nanoseconds / 1_000_000_000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return String(format: "%04d%02d%02dT%02d%02d%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec, Int((nanoseconds / 1_000_000) % 1000))
+        return String(
+            format: "%04d%02d%02dT%02d%02d%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+            parts.tm_hour, parts.tm_min, parts.tm_sec, Int((nanoseconds / 1_000_000) % 1000))
     }
 }

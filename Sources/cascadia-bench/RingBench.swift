@@ -14,7 +14,8 @@ enum RingBench {
         var i = 0
         while i < arguments.count {
             guard i + 1 < arguments.count, let value = Int(arguments[i + 1]), value > 0 else {
-                throw RingBenchError("usage: cascadia-bench ring [--samples N] [--block FRAMES] [--capacity FRAMES] [--channels C]")
+                throw RingBenchError(
+                    "usage: cascadia-bench ring [--samples N] [--block FRAMES] [--capacity FRAMES] [--channels C]")
             }
             switch arguments[i] {
             case "--samples": samples = value
@@ -78,8 +79,12 @@ enum RingBench {
         }
         let seconds = Double(SystemClock.monotonicNanoseconds() - start) / 1e9
         let c = ring.counters
-        print(String(format: "ring: %d samples, block %d frames × %d channels, capacity %d frames: %.1f M samples/s (%.2f s), high-water %d frames, %d sequence errors",
-                     received, block, channels, capacity, Double(received) / seconds / 1e6, seconds, c.highWaterFrames, errors))
+        print(
+            String(
+                format:
+                    "ring: %d samples, block %d frames × %d channels, capacity %d frames: %.1f M samples/s (%.2f s), high-water %d frames, %d sequence errors",
+                received, block, channels, capacity, Double(received) / seconds / 1e6, seconds, c.highWaterFrames,
+                errors))
         if errors > 0 || received != frames * channels { throw RingBenchError("lost or corrupted samples") }
     }
 }

@@ -55,12 +55,16 @@ enum RecordCommand: Command {
         }
         func number(_ flag: String) throws -> Double {
             let text = try value(flag)
-            guard let x = Double(text), x > 0, x.isFinite else { throw UsageError("\(flag) must be a positive number, got '\(text)'") }
+            guard let x = Double(text), x > 0, x.isFinite else {
+                throw UsageError("\(flag) must be a positive number, got '\(text)'")
+            }
             return x
         }
         func integer(_ flag: String) throws -> Int {
             let text = try value(flag)
-            guard let x = Int(text), x > 0 else { throw UsageError("\(flag) must be a positive integer, got '\(text)'") }
+            guard let x = Int(text), x > 0 else {
+                throw UsageError("\(flag) must be a positive integer, got '\(text)'")
+            }
             return x
         }
         while i < arguments.count {
@@ -71,7 +75,9 @@ enum RecordCommand: Command {
             case "--rotate-s": o.recorder.rotateSeconds = try number(flag)
             case "--format":
                 let text = try value(flag)
-                guard let container = AudioContainer(rawValue: text) else { throw UsageError("--format must be flac or wav, got '\(text)'") }
+                guard let container = AudioContainer(rawValue: text) else {
+                    throw UsageError("--format must be flac or wav, got '\(text)'")
+                }
                 o.recorder.audioContainer = container
             case "--rate": o.alsa.sampleRateHz = try integer(flag)
             case "--channels": o.alsa.channelCount = try integer(flag)
@@ -134,7 +140,9 @@ enum RecordCommand: Command {
         let why = signalNumber == SIGTERM ? "SIGTERM" : signalNumber == SIGINT ? "SIGINT" : "end of sources"
         for t in totals {
             let c = t.counters
-            emit("recorded \(t.name): \(t.frames) frames in \(t.files) files, \(c.gaps) gaps (\(c.overruns) overruns, \(c.xruns) xruns); stopped by \(why)")
+            emit(
+                "recorded \(t.name): \(t.frames) frames in \(t.files) files, \(c.gaps) gaps (\(c.overruns) overruns, \(c.xruns) xruns); stopped by \(why)"
+            )
         }
         for source in sources {
             if let failure = (source as? ALSACaptureSource)?.failure { throw failure }

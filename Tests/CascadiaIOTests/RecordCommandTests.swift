@@ -61,12 +61,15 @@ private func readBack(_ dir: String, label: String) throws -> (samples: [Int32],
         let pcm = TestRecordings.randomPCM16(frames: 8000 * 30, channels: 1, seed: 21)
         let counts = TestRecordings.seismicCounts(count: 100 * 30, seed: 22)
         try TestRecordings.writeSound(dir.path + "/mic.flac", .flac, rateHz: 8000, channels: 1, samples: pcm)
-        try TestRecordings.writeMseed(dir.path + "/geo.mseed", rateHz: 100, startMicroseconds: 1_700_000_000_000_000, samples: counts)
+        try TestRecordings.writeMseed(
+            dir.path + "/geo.mseed", rateHz: 100, startMicroseconds: 1_700_000_000_000_000, samples: counts)
 
         let process = Process()
         process.executableURL = Binary.url
-        process.arguments = ["record", "--source", "file:\(dir.path)/mic.flac", "--source", "file:\(dir.path)/geo.mseed",
-                             "--out", out, "--rotate-s", "2", "--speed", "10"]
+        process.arguments = [
+            "record", "--source", "file:\(dir.path)/mic.flac", "--source", "file:\(dir.path)/geo.mseed",
+            "--out", out, "--rotate-s", "2", "--speed", "10",
+        ]
         let stdout = Pipe()
         process.standardOutput = stdout
         try process.run()
@@ -95,7 +98,7 @@ private func readBack(_ dir: String, label: String) throws -> (samples: [Int32],
         #expect(summary.allSatisfy { $0.hasSuffix("stopped by SIGTERM") })
         func reported(_ name: String) -> Int {
             guard let line = summary.first(where: { $0.contains(name) }),
-                  let n = line.split(separator: ":").last?.split(separator: " ").first.flatMap({ Int($0) })
+                let n = line.split(separator: ":").last?.split(separator: " ").first.flatMap({ Int($0) })
             else { return -1 }
             return n
         }
@@ -134,6 +137,7 @@ private func readBack(_ dir: String, label: String) throws -> (samples: [Int32],
         #expect(bad.stderr.hasPrefix("cascadia record: \(dir.path)/bad.wav: cannot read as WAV/FLAC"))
         #expect(try Binary.run(["record", "--out", dir.path]).status == 64)
         #expect(try Binary.run(["record", "--source", "adc:x", "--out", dir.path]).status == 64)
-        #expect(try Binary.run(["record", "--source", "file:x.wav", "--out", dir.path, "--rotate-s", "0"]).status == 64)
+        #expect(
+            try Binary.run(["record", "--source", "file:x.wav", "--out", dir.path, "--rotate-s", "0"]).status == 64)
     }
 }
