@@ -182,6 +182,51 @@ public final class ReplaySource: Source, @unchecked Sendable {
         return (description, samples, holes, first.startMicroseconds * 1000)
     }
 
+    /// Replay sources for every recording (`.wav`, `.flac`, `.mseed`, …) directly in `directory`,
+    /// sorted by name, on one time axis: unless `options.epoch` is set, the epoch is "now" standing
+    /// for the earliest recorded start among the files, so streams recorded together replay
+    /// aligned. Throws `IOError.badData` (65) for an unreadable directory, no recordings, or the
+    /// first bad file.
+    public static func sources(inDirectory directory: String, options: ReplayOptions = ReplayOptions()) throws
+        -> [ReplaySource]
+    {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            throw IOError.badData(directory, "cannot list directory")
+        }
+        let known = audioExtensions.union(seismicExtensions)
+        let paths = names.sorted()
+            .filter { known.contains(URL(fileURLWithPath: $0).pathExtension.lowercased()) }
+            .map { directory + "/" + $0 }
+        guard !paths.isEmpty else {
+            throw IOError.badData(directory, "no recordings (.wav, .flac, .mseed) in directory")
+        }
+        let loaded = try paths.map { try ReplaySource(path: $0, options: options) }
+        guard options.epoch == nil else { return loaded }
+        let now = SystemClock.anchor()
+        var shared = options
+        shared.epoch = ReplayEpoch(
+            monotonicNanoseconds: now.monotonicNanoseconds,
+            realtimeNanoseconds: loaded.compactMap(\.recordedStartRealtimeNanoseconds).min() ?? now.realtimeNanoseconds)
+        return loaded.map { $0.withOptions(shared) }
+    }
+
+    /// The same recording with other options (no re-reading).
+    private func withOptions(_ options: ReplayOptions) -> ReplaySource {
+        ReplaySource(copying: self, options: options)
+    }
+
+    private init(copying other: ReplaySource, options: ReplayOptions) {
+        path = other.path
+        name = other.name
+        self.options = options
+        labels = other.labels
+        labelsPath = other.labelsPath
+        recordedStartRealtimeNanoseconds = other.recordedStartRealtimeNanoseconds
+        samples = other.samples
+        holes = other.holes
+        stream = SampleStream(description: other.stream.description, minimumCapacityFrames: options.ringCapacityFrames)
+    }
+
     public func open() throws {}
 
     public func start() throws {

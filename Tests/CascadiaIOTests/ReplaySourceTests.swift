@@ -162,3 +162,35 @@ private func replayError(_ path: String, _ options: ReplayOptions = ReplayOption
         #expect(replayError(dir.path + "/bad.wav")?.reason.hasPrefix("cannot read as WAV/FLAC") == true)
     }
 }
+
+@Suite struct ReplayDirectoryTests {
+    /// A FLAC starting 0.5 s after a miniSEED: on the shared axis their first samples are 0.5 s apart.
+    @Test func recordingsInADirectoryShareOneTimeAxis() throws {
+        let dir = try TemporaryDirectory()
+        let t0: Int64 = 1_700_000_000_000_000_000
+        try TestRecordings.writeMseed(
+            dir.path + "/geo.mseed", rateHz: 100, startMicroseconds: t0 / 1000, samples: [1, 2])
+        try TestRecordings.writeSound(
+            dir.path + "/mic.flac", .flac, rateHz: 8000, channels: 1, samples: [3, 4],
+            comment: ReplaySource.timebaseCommentPrefix + String(t0 + 500_000_000))
+        try "0,1,vehicle\n".write(toFile: dir.path + "/labels.csv", atomically: true, encoding: .utf8)
+        let sources = try ReplaySource.sources(inDirectory: dir.path)
+        #expect(sources.map { URL(fileURLWithPath: $0.path).lastPathComponent } == ["geo.mseed", "mic.flac"])
+        #expect(sources.allSatisfy { $0.labels == [Label(startSeconds: 0, endSeconds: 1, className: "vehicle")] })
+        for source in sources { try source.start() }
+        #expect(drain(sources[0].stream).samples == [1, 2])
+        #expect(drain(sources[1].stream).samples == [3, 4])
+        for source in sources { source.stop() }
+        let geo = try #require(sources[0].stream.timebase)
+        let mic = try #require(sources[1].stream.timebase)
+        #expect(mic.firstSampleMonotonicNanoseconds - geo.firstSampleMonotonicNanoseconds == 500_000_000)
+        #expect(geo.firstSampleRealtimeNanoseconds == t0 && mic.firstSampleRealtimeNanoseconds == t0 + 500_000_000)
+    }
+
+    @Test func aDirectoryWithoutRecordingsIsADataError() throws {
+        let dir = try TemporaryDirectory()
+        #expect(throws: IOError.badData(dir.path, "no recordings (.wav, .flac, .mseed) in directory")) {
+            try ReplaySource.sources(inDirectory: dir.path)
+        }
+    }
+}
