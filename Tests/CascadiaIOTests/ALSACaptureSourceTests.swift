@@ -33,8 +33,12 @@ func drain(_ stream: SampleStream, frames wanted: Int = .max, limitSeconds: Doub
 final class ScriptedPCM: PCMCaptureDevice, @unchecked Sendable {
     enum Step {
         case data([Int16])
-        case error(Int32)  // a positive errno, returned negated
+        case error(Int32)  // a positive errno, returned negated by the read
+        case waitTimeout  // snd_pcm_wait times out once
+        case waitError(Int32)  // snd_pcm_wait reports an error (positive errno, returned negated)
     }
+    /// When set, every wait times out: a device that stopped delivering.
+    var stalled = false
     var script: [Step]
     let channels: Int
     var recovered: [Int32] = []
@@ -54,6 +58,22 @@ final class ScriptedPCM: PCMCaptureDevice, @unchecked Sendable {
             return samples.count / channels
         case .error(let code):
             return -Int(code)
+        case .waitTimeout, .waitError:
+            preconditionFailure("read without a successful wait")
+        }
+    }
+
+    func waitReady(timeoutMilliseconds: Int32) -> Int32 {
+        if stalled { return 0 }
+        switch script.first {
+        case .waitTimeout?:
+            script.removeFirst()
+            return 0
+        case .waitError(let code)?:
+            script.removeFirst()
+            return -code
+        default:
+            return 1
         }
     }
 
@@ -141,15 +161,17 @@ final class ScriptedPCM: PCMCaptureDevice, @unchecked Sendable {
         #expect(throws: IOError.self) { try ALSACaptureSource(deviceName: "default", options: options) }
     }
 
-    /// -EPIPE and -ESTRPIPE are recovered with snd_pcm_recover, counted and marked as gaps; frames
-    /// around them arrive intact and in order; -EINTR is retried; a fatal error ends the stream
-    /// without exiting.
+    /// -EPIPE and -ESTRPIPE (from a read or from snd_pcm_wait) are recovered with snd_pcm_recover,
+    /// counted and marked as gaps; frames around them arrive intact and in order; -EINTR and wait
+    /// timeouts are retried; a fatal error ends the stream without exiting.
     @Test(arguments: [EPIPE, ESTRPIPE])
     func xrunsAreRecoveredCountedAndMarkedAsGaps(code: Int32) throws {
         let pcm = ScriptedPCM(
             channels: 1,
             [
-                .data([1, 2, 3, 4]), .error(EINTR), .error(code), .data([5, 6]), .data([7]), .error(EIO),
+                .data([1, 2, 3, 4]), .waitTimeout, .error(EINTR), .error(code), .error(code), .data([5, 6]),
+                .waitError(code),
+                .data([7]), .error(EIO),
             ])
         var options = ALSACaptureOptions()
         options.periodFrames = 4
@@ -159,12 +181,27 @@ final class ScriptedPCM: PCMCaptureDevice, @unchecked Sendable {
         source.stop()
         #expect(got.finished)
         #expect(got.samples == [1, 2, 3, 4, 5, 6, 7])
-        #expect(got.gaps.count == 1)
-        #expect(got.gaps.first?.cause == .xrun && got.gaps.first?.startFrame == 4)
-        #expect(pcm.recovered == [code])
-        #expect(source.counters.xruns == 1 && source.counters.gaps == 1)
+        #expect(got.gaps.count == 2)
+        #expect(
+            got.gaps.map(\.cause) == [.xrun, .xrun] && got.gaps.map(\.startFrame) == [4, 6 + got.gaps[0].lengthFrames])
+        #expect(pcm.recovered == [code, code, code])
+        // Two xruns in a row are two xruns but one gap.
+        #expect(source.counters.xruns == 3 && source.counters.gaps == 2)
         #expect(source.failure?.description.hasPrefix("alsa:fake: capture failed: ") == true)
         #expect(pcm.closed)
+    }
+}
+
+extension ALSACaptureSourceTests {
+    /// A device that stops delivering (every wait times out) does not keep stop() from returning.
+    @Test func stopEndsCaptureEvenWhenTheDeviceStalls() throws {
+        let pcm = ScriptedPCM(channels: 1, [])
+        pcm.stalled = true
+        let source = try ALSACaptureSource(deviceName: "stalled", options: ALSACaptureOptions(), device: pcm)
+        try source.start()
+        source.stop()  // returns within one 100 ms wait
+        #expect(pcm.closed)
+        if case .finished = source.stream.ring.acquireRead(maxFrames: 1) {} else { Issue.record("ring not finished") }
     }
 }
 
