@@ -53,6 +53,12 @@ public final class ALSACaptureSource: Source, @unchecked Sendable {
         guard options.sampleRateHz > 0, options.channelCount > 0, options.effectivePeriodFrames > 0 else {
             throw IOError.config("alsa:\(deviceName)", "rate, channels and period must be positive")
         }
+        guard options.sampleRateHz <= 768_000, options.channelCount <= 64,
+            options.effectivePeriodFrames <= options.sampleRateHz, (options.ringCapacityFrames ?? 0) <= 1 << 26
+        else {
+            throw IOError.config(
+                "alsa:\(deviceName)", "rate ≤ 768000 Hz, channels ≤ 64, period ≤ 1 s and ring ≤ 2^26 frames")
+        }
         guard (options.ringCapacityFrames ?? Int.max) >= options.effectivePeriodFrames * 2 else {
             throw IOError.config("alsa:\(deviceName)", "ring capacity must hold at least two periods")
         }

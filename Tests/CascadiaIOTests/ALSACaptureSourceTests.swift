@@ -159,6 +159,9 @@ final class ScriptedPCM: PCMCaptureDevice, @unchecked Sendable {
         var options = ALSACaptureOptions()
         options.channelCount = 0
         #expect(throws: IOError.self) { try ALSACaptureSource(deviceName: "default", options: options) }
+        options = ALSACaptureOptions()
+        options.sampleRateHz = 1_000_000_000  // would need a 32 GB ring
+        #expect(throws: IOError.self) { try ALSACaptureSource(deviceName: "default", options: options) }
     }
 
     /// -EPIPE and -ESTRPIPE (from a read or from snd_pcm_wait) are recovered with snd_pcm_recover,

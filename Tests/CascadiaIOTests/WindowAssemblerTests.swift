@@ -126,8 +126,10 @@ private func frames(_ r: Range<Int>, offset: Int32) -> [Int32] { r.map { offset 
         (2.0, 1.0, 10, 12.5),  // window 25 frames
         (2.0, 0.3, 10, 5.0),  // hop 1.5 frames
         (2.0, 1.0, 3, 10.0),  // 20 frames / 3 intervals
+        (1e9, 1.0, 10, 10.0),  // absurd window: refused before allocating
+        (2.0, 1.0, 10, 1e9),  // absurd rate
     ])
-    func geometryWithoutWholeFramesIsAConfigError(window: Double, hop: Double, intervals: Int, rate: Double) {
+    func impossibleGeometryIsAConfigError(window: Double, hop: Double, intervals: Int, rate: Double) {
         var config = WindowConfiguration()
         config.windowSeconds = window
         config.hopSeconds = hop
