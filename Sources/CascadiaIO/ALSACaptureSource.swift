@@ -144,6 +144,12 @@ public final class ALSACaptureSource: Source, @unchecked Sendable {
         var firstMonotonic: Int64 = 0
         var started = false
         while !stopRequested.load(ordering: .relaxed) {
+            // Prepared (at open and after every recovery) is not running: start it.
+            let startResult = device.startCapture()
+            if startResult < 0 {
+                fail(reason: "cannot start capture: \(ALSAPCM.errorText(startResult))")
+                return
+            }
             // Wait at most 100 ms for a period, so that stop() is honoured even if the device stalls.
             let ready = device.waitReady(timeoutMilliseconds: 100)
             if ready == 0 { continue }

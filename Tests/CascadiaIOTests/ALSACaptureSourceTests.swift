@@ -63,8 +63,22 @@ final class ScriptedPCM: PCMCaptureDevice, @unchecked Sendable {
         }
     }
 
+    /// Whether the fake stream runs: prepared at first and after each recovery, like ALSA.
+    var running = false
+    var starts = 0
+    var waitedWhileStopped = false
+
+    func startCapture() -> Int32 {
+        if !running {
+            running = true
+            starts += 1
+        }
+        return 0
+    }
+
     func waitReady(timeoutMilliseconds: Int32) -> Int32 {
         if stalled { return 0 }
+        if !running { waitedWhileStopped = true }  // real ALSA would never become ready
         switch script.first {
         case .waitTimeout?:
             script.removeFirst()
@@ -79,6 +93,7 @@ final class ScriptedPCM: PCMCaptureDevice, @unchecked Sendable {
 
     func recover(_ errorCode: Int32) -> Int32 {
         recovered.append(errorCode)
+        running = false  // snd_pcm_recover leaves the stream prepared
         return 0
     }
 
@@ -188,6 +203,7 @@ final class ScriptedPCM: PCMCaptureDevice, @unchecked Sendable {
         #expect(
             got.gaps.map(\.cause) == [.xrun, .xrun] && got.gaps.map(\.startFrame) == [4, 6 + got.gaps[0].lengthFrames])
         #expect(pcm.recovered == [code, code, code])
+        #expect(pcm.starts == 4 && !pcm.waitedWhileStopped)  // started at first and after each recovery
         // Two xruns in a row are two xruns but one gap.
         #expect(source.counters.xruns == 3 && source.counters.gaps == 2)
         #expect(source.failure?.description.hasPrefix("alsa:fake: capture failed: ") == true)
