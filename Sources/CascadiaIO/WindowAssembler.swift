@@ -174,7 +174,8 @@ public final class WindowAssembler {
     /// Frames stream `stream` may push now without overwriting what the next window still needs.
     /// - Note: Real-time safe.
     public func room(stream s: Int) -> Int {
-        guard origin != nil else { return historyCapacity[s] }  // nothing can be needed yet
+        // Until every stream has a timebase, no frame is known to be unneeded: fill, never overwrite.
+        guard origin != nil else { return historyCapacity[s] - Int(min(position[s], UInt64(historyCapacity[s]))) }
         let start = startFrame(s, window: nextIndex)
         let held = Int64(position[s]) - start
         return historyCapacity[s] - Int(max(0, held))

@@ -65,6 +65,23 @@ private func frames(_ r: Range<Int>, offset: Int32) -> [Int32] { r.map { offset 
     }
 
     /// A loses frames [25, 27): windows 1 ([10, 30)) and 2 ([20, 40)) overlap the gap.
+    /// Before the origin is known nothing may be overwritten: A (10 Hz, history 64) fills and then
+    /// waits; once B's timebase arrives, A's window-0 frames are still there.
+    @Test func nothingIsOverwrittenBeforeEveryStreamHasATimebase() throws {
+        let a = try WindowAssembler(streams: [description("a", 10), description("b", 5)])
+        a.setTimebase(stream: 0, firstSampleMonotonicNanoseconds: 0)
+        #expect(a.room(stream: 0) == 64)
+        feed(a, 0, 0..<60, offset: 0)
+        #expect(a.room(stream: 0) == 4)
+        feed(a, 0, 60..<64, offset: 0)
+        #expect(a.room(stream: 0) == 0)
+        a.setTimebase(stream: 1, firstSampleMonotonicNanoseconds: 500_000_000)  // origin 0.5 s: A from frame 5
+        #expect(a.room(stream: 0) == 5)  // frames 0..4 are no longer needed
+        feed(a, 1, 0..<10, offset: 1000)
+        let w = try #require(a.nextWindow())
+        #expect(Array(w.samples(0)) == frames(5..<25, offset: 0))
+    }
+
     @Test(arguments: [true, false])
     func windowsOverlappingAGapAreSkippedOrFlagged(skip: Bool) throws {
         var config = WindowConfiguration()
