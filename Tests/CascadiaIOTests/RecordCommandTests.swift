@@ -51,15 +51,16 @@ private func readBack(_ dir: String, label: String) throws -> (samples: [Int32],
 }
 
 @Suite struct RecordCommandTests {
-    /// Records a FLAC and a miniSEED replayed at 10× real time, rotating every 2 s of stream time;
+    /// Records a 60 s FLAC and a 60 s miniSEED replayed at 10× real time (6 s of wall time, so the
+    /// signal after about 0.5 s lands mid-recording even on a loaded machine), rotating every 2 s of stream time;
     /// SIGTERM after four files were closed. Every file reopens, and together the files of each
     /// stream hold exactly the first N input samples, N being what the recorder reports — at least
     /// everything in the files closed before the signal.
     @Test func sigtermMidRecordingLeavesEverySampleInValidFiles() throws {
         let dir = try TemporaryDirectory()
         let out = dir.path + "/out"
-        let pcm = TestRecordings.randomPCM16(frames: 8000 * 30, channels: 1, seed: 21)
-        let counts = TestRecordings.seismicCounts(count: 100 * 30, seed: 22)
+        let pcm = TestRecordings.randomPCM16(frames: 8000 * 60, channels: 1, seed: 21)
+        let counts = TestRecordings.seismicCounts(count: 100 * 60, seed: 22)
         try TestRecordings.writeSound(dir.path + "/mic.flac", .flac, rateHz: 8000, channels: 1, samples: pcm)
         try TestRecordings.writeMseed(
             dir.path + "/geo.mseed", rateHz: 100, startMicroseconds: 1_700_000_000_000_000, samples: counts)
@@ -119,6 +120,13 @@ private func readBack(_ dir: String, label: String) throws -> (samples: [Int32],
         #expect(geo.frames.dropLast().allSatisfy { $0 == 200 })
         #expect(geo.starts.first == 1_700_000_000_000_000_000)  // the recording's own start time
         #expect(zip(geo.starts, geo.starts.dropFirst()).allSatisfy { $1 - $0 == 2_000_000_000 })
+    }
+
+    @Test func helpDescribesTheCommand() throws {
+        let result = try Binary.run(["record", "--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("usage: cascadia record --source SPEC"))
+        #expect(try Binary.run(["--help"]).stdout.contains("record    capture live streams"))
     }
 
     @Test func aMissingALSADeviceExits69WithOneLine() throws {
