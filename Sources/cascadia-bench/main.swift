@@ -7,6 +7,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "planner": PlannerBench.run,
     "kernels": { _ in KernelBench.run(); KernelBench.runDSP() },
     "experts": { ExpertBench.run($0) },
+    "ring": RingBench.run,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
