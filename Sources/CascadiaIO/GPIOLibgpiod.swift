@@ -1,0 +1,103 @@
+// Thin wrappers over libgpiod v1.6 (gpiod_chip_*, gpiod_line_*). Every gpiod call in Cascadia is
+// in this file.
+import CGPIOD
+import Foundation
+
+/// A GPIO line requested for falling-edge events through libgpiod v1.6.
+///
+/// `gpiod_chip_open_by_name` → `gpiod_chip_get_line` → `gpiod_line_request_falling_edge_events`;
+/// waiting polls the line's event fd (`gpiod_line_event_get_fd`) together with a wake pipe and
+/// reads with `gpiod_line_event_read_multiple`. One thread waits; `interrupt()` from any thread.
+public final class LibgpiodEdgeLine: GPIOEdgeLine, @unchecked Sendable {
+    public let name: String
+    private let chip: OpaquePointer
+    private let line: OpaquePointer
+    private let lineFD: Int32
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+    private let cEvents: UnsafeMutablePointer<gpiod_line_event>
+    private let capacity = GPIOEdgeEvent.kernelQueueCapacity
+
+    /// Opens `chipName` (`gpiochip0`) and requests line `offset` for falling edges as `consumer`.
+    /// A missing chip, an offset beyond the chip or a busy line → DeviceError (exit 69).
+    public init(chipName: String, offset: UInt32, consumer: String = "cascadia") throws(DeviceError) {
+        name = "\(chipName):\(offset)"
+        guard let chip = gpiod_chip_open_by_name(chipName) else {
+            let reason = "cannot open /dev/\(chipName): " + String(cString: strerror(errno))
+            throw DeviceError(device: name, reason: reason, available: LinuxDeviceFile.present(prefix: "gpiochip"))
+        }
+        let lines = gpiod_chip_num_lines(chip)
+        guard offset < lines, let line = gpiod_chip_get_line(chip, offset) else {
+            gpiod_chip_close(chip)
+            throw DeviceError(device: name, reason: "no line \(offset) on \(chipName) (it has \(lines) lines: 0-\(Int(lines) - 1))")
+        }
+        if gpiod_line_request_falling_edge_events(line, consumer) != 0 {
+            let code = errno
+            var reason = "cannot request falling-edge events: " + String(cString: strerror(code))
+            if code == EBUSY, let user = gpiod_line_consumer(line) { reason += " (held by \(String(cString: user)))" }
+            gpiod_chip_close(chip)
+            throw DeviceError(device: name, reason: reason)
+        }
+        var pipeFDs: [Int32] = [-1, -1]
+        if pipe2(&pipeFDs, O_CLOEXEC | O_NONBLOCK) != 0 {
+            gpiod_line_release(line)
+            gpiod_chip_close(chip)
+            throw DeviceError(device: name, reason: "pipe2 failed: " + String(cString: strerror(errno)))
+        }
+        self.chip = chip
+        self.line = line
+        self.lineFD = gpiod_line_event_get_fd(line)
+        self.wakeRead = pipeFDs[0]
+        self.wakeWrite = pipeFDs[1]
+        self.cEvents = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        gpiod_line_release(line)
+        gpiod_chip_close(chip)
+        Glibc.close(wakeRead)
+        Glibc.close(wakeWrite)
+        cEvents.deallocate()
+    }
+
+    /// - Note: Real-time safe.
+    public func waitForEvents(
+        into buffer: UnsafeMutableBufferPointer<GPIOEdgeEvent>, timeoutMilliseconds: Int32
+    ) throws(DeviceError) -> Int {
+        var fds = (
+            pollfd(fd: lineFD, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
+        )
+        let ready = withUnsafeMutablePointer(to: &fds) { pointer in
+            pointer.withMemoryRebound(to: pollfd.self, capacity: 2) { poll($0, 2, timeoutMilliseconds) }
+        }
+        if ready < 0 {
+            if errno == EINTR { return 0 }
+            throw DeviceError(device: name, reason: "poll failed: " + String(cString: strerror(errno)))
+        }
+        if fds.1.revents != 0 {
+            var byte: UInt8 = 0
+            while Glibc.read(wakeRead, &byte, 1) > 0 {}
+            return 0
+        }
+        if ready == 0 || fds.0.revents & Int16(POLLIN) == 0 { return 0 }
+        let wanted = UInt32(min(buffer.count, capacity))
+        let got = gpiod_line_event_read_multiple(line, cEvents, wanted)
+        if got < 0 {
+            if errno == EINTR || errno == EAGAIN { return 0 }
+            throw DeviceError(device: name, reason: "gpiod_line_event_read_multiple failed: " + String(cString: strerror(errno)))
+        }
+        for index in 0..<Int(got) {
+            let event = cEvents[index]
+            buffer[index] = GPIOEdgeEvent(
+                timestampNanoseconds: Int64(event.ts.tv_sec) * 1_000_000_000 + Int64(event.ts.tv_nsec),
+                isRising: event.event_type == Int32(GPIOD_LINE_EVENT_RISING_EDGE))
+        }
+        return Int(got)
+    }
+
+    public func interrupt() {
+        var byte: UInt8 = 1
+        _ = Glibc.write(wakeWrite, &byte, 1)
+    }
+}
