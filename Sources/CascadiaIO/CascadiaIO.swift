@@ -1,2 +1,0 @@
-// CascadiaIO: see docs/architecture.md.
-@_exported import CascadiaCore
