@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The capture loop an ADC with a data-ready GPIO shares: wait for edges, account for them with
 /// `DataReadyTracker`, read the conversion, push it (and any gap before it) into the ring.
 ///
@@ -12,7 +14,9 @@ final class DataReadyLoop: @unchecked Sendable {
     private(set) var framePosition: UInt64 = 0
     /// CLOCK_MONOTONIC time of the first conversion.
     private(set) var firstSampleMonotonicNanoseconds: Int64 = 0
-    private(set) var stopRequested = false
+    private let stopFlag = Atomic<Bool>(false)
+    /// Set by `requestStop()` from any thread.
+    var stopRequested: Bool { stopFlag.load(ordering: .acquiring) }
     let now: @Sendable () -> Int64
     private let events: UnsafeMutableBufferPointer<GPIOEdgeEvent>
 
@@ -49,19 +53,18 @@ final class DataReadyLoop: @unchecked Sendable {
         return count
     }
 
-    /// Waits for the first conversion after set-up, reads it with `read` and writes it to `ring`.
+    /// Waits for the first conversion after set-up and reads it with `read`; returns the sample and
+    /// its CLOCK_MONOTONIC time (the stream's frame 0).
     func first(
-        timeoutMilliseconds: Int32, after step: String, into ring: SPSCRingBuffer<Int32>?,
-        read: () throws(DeviceError) -> Int32
-    ) throws(DeviceError) -> Int32 {
+        timeoutMilliseconds: Int32, after step: String, read: () throws(DeviceError) -> Int32
+    ) throws(DeviceError) -> (sample: Int32, monotonicNanoseconds: Int64) {
         let count = try waitForDataReady(timeoutMilliseconds: timeoutMilliseconds, after: step)
         tracker = DataReadyTracker(nominalPeriodNanoseconds: periodNanoseconds)
         let decision = tracker.account(UnsafeBufferPointer(rebasing: events[..<count]), nowNanoseconds: now())
         let sample = try read()
         firstSampleMonotonicNanoseconds = decision.conversionNanoseconds
         framePosition = 1
-        if let ring { Self.write(sample, at: decision.conversionNanoseconds, to: ring) }
-        return sample
+        return (sample, decision.conversionNanoseconds)
     }
 
     /// One wait: if a conversion not read before is ready, marks the conversions lost before it as
@@ -88,7 +91,7 @@ final class DataReadyLoop: @unchecked Sendable {
     }
 
     func requestStop() {
-        stopRequested = true
+        stopFlag.store(true, ordering: .releasing)
         line.interrupt()
     }
 
@@ -99,5 +102,97 @@ final class DataReadyLoop: @unchecked Sendable {
         withUnsafePointer(to: &value) { pointer in
             _ = ring.write(UnsafeBufferPointer(start: pointer, count: 1), monotonicNanoseconds: nanoseconds)
         }
+    }
+}
+
+/// An ADC whose conversions are announced on a data-ready GPIO (ADS1256 DRDY, ADS1115 ALERT/RDY).
+protocol DataReadyADC: AnyObject, Sendable {
+    /// Conversion period in nanoseconds.
+    var periodNanoseconds: Int64 { get }
+    /// What the stream carries.
+    func streamDescription(name: String) -> StreamDescription
+    /// Resets, configures, verifies and calibrates; ends just before the first conversion is awaited.
+    func configure(_ loop: DataReadyLoop) throws(DeviceError)
+    /// How long the first conversion may take after `configure`.
+    var firstConversionTimeoutMilliseconds: Int32 { get }
+    /// The set-up step the first conversion follows, for the timeout message.
+    var firstConversionStep: String { get }
+    /// Reads the first conversion (may send a command first, e.g. RDATAC).
+    func readFirstConversion() throws(DeviceError) -> Int32
+    /// Reads the next conversion. - Note: Real-time safe.
+    func readConversion() throws(DeviceError) -> Int32
+    /// Stops conversions or continuous mode.
+    func shutDown(_ loop: DataReadyLoop) throws(DeviceError)
+}
+
+/// A `Source` over a data-ready ADC: `open()` opens the bus and line and configures the chip,
+/// `start()` runs the reading thread (first conversion → timebase → one `step` per edge), `stop()`
+/// interrupts the wait, joins, shuts the chip down and finishes the ring. A device error while
+/// running ends the stream (the ring is finished) and is kept in `runError`.
+final class DataReadySource<ADC: DataReadyADC>: Source, @unchecked Sendable {
+    let name: String
+    let stream: SampleStream
+    private let openDevices: () throws(DeviceError) -> (ADC, any GPIOEdgeLine)
+    private let clock: @Sendable () -> Int64
+    private(set) var adc: ADC?
+    private(set) var loop: DataReadyLoop?
+    private var thread: ReaderThread?
+    private let failure = Mutex<DeviceError?>(nil)
+
+    /// `openDevices` opens the bus and line (real or fake); `description` must match the ADC's.
+    init(
+        name: String, description: StreamDescription, clock: @escaping @Sendable () -> Int64,
+        openDevices: @escaping () throws(DeviceError) -> (ADC, any GPIOEdgeLine)
+    ) {
+        self.name = name
+        self.stream = SampleStream(description: description)
+        self.clock = clock
+        self.openDevices = openDevices
+    }
+
+    /// The error that ended the reading thread, if any.
+    var runError: DeviceError? { failure.withLock { $0 } }
+
+    func open() throws {
+        let (adc, line) = try openDevices()
+        let loop = DataReadyLoop(line: line, periodNanoseconds: adc.periodNanoseconds, clock: clock)
+        try adc.configure(loop)
+        self.adc = adc
+        self.loop = loop
+    }
+
+    func start() throws {
+        guard let adc, let loop, thread == nil else {
+            throw IOError.system(name, "start() before a successful open()")
+        }
+        let stream = stream
+        thread = try ReaderThread(name: name) { [self] in
+            do throws(DeviceError) {
+                let first = try loop.first(
+                    timeoutMilliseconds: adc.firstConversionTimeoutMilliseconds, after: adc.firstConversionStep,
+                    read: adc.readFirstConversion)
+                let anchor = SystemClock.anchor()
+                stream.publishTimebase(
+                    StreamTimebase(
+                        firstSampleMonotonicNanoseconds: first.monotonicNanoseconds,
+                        firstSampleRealtimeNanoseconds: anchor.realtimeNanoseconds
+                            + (first.monotonicNanoseconds - anchor.monotonicNanoseconds)))
+                DataReadyLoop.write(first.sample, at: first.monotonicNanoseconds, to: stream.ring)
+                while !loop.stopRequested {
+                    _ = try loop.step(into: stream.ring, read: adc.readConversion)
+                }
+                try adc.shutDown(loop)
+            } catch {
+                failure.withLock { $0 = error }
+            }
+            stream.ring.finish()
+        }
+    }
+
+    func stop() {
+        guard let thread else { return }
+        loop?.requestStop()
+        thread.join()
+        self.thread = nil
     }
 }

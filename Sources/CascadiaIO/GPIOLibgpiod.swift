@@ -38,17 +38,19 @@ public final class LibgpiodEdgeLine: GPIOEdgeLine, @unchecked Sendable {
             gpiod_chip_close(chip)
             throw DeviceError(device: name, reason: reason)
         }
-        var pipeFDs: [Int32] = [-1, -1]
-        if pipe2(&pipeFDs, O_CLOEXEC | O_NONBLOCK) != 0 {
+        let wake: (read: Int32, write: Int32)
+        do throws(DeviceError) {
+            wake = try LinuxDeviceFile.makeWakePipe(for: name)
+        } catch {
             gpiod_line_release(line)
             gpiod_chip_close(chip)
-            throw DeviceError(device: name, reason: "pipe2 failed: " + String(cString: strerror(errno)))
+            throw error
         }
         self.chip = chip
         self.line = line
         self.lineFD = gpiod_line_event_get_fd(line)
-        self.wakeRead = pipeFDs[0]
-        self.wakeWrite = pipeFDs[1]
+        self.wakeRead = wake.read
+        self.wakeWrite = wake.write
         self.cEvents = .allocate(capacity: capacity)
     }
 
@@ -64,23 +66,9 @@ public final class LibgpiodEdgeLine: GPIOEdgeLine, @unchecked Sendable {
     public func waitForEvents(
         into buffer: UnsafeMutableBufferPointer<GPIOEdgeEvent>, timeoutMilliseconds: Int32
     ) throws(DeviceError) -> Int {
-        var fds = (
-            pollfd(fd: lineFD, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
-        )
-        let ready = withUnsafeMutablePointer(to: &fds) { pointer in
-            pointer.withMemoryRebound(to: pollfd.self, capacity: 2) { poll($0, 2, timeoutMilliseconds) }
-        }
-        if ready < 0 {
-            if errno == EINTR { return 0 }
-            throw DeviceError(device: name, reason: "poll failed: " + String(cString: strerror(errno)))
-        }
-        if fds.1.revents != 0 {
-            var byte: UInt8 = 0
-            while Glibc.read(wakeRead, &byte, 1) > 0 {}
-            return 0
-        }
-        if ready == 0 || fds.0.revents & Int16(POLLIN) == 0 { return 0 }
+        let outcome = try LinuxDeviceFile.waitReadable(
+            lineFD, wake: wakeRead, timeoutMilliseconds: timeoutMilliseconds, device: name)
+        guard outcome == .readable else { return 0 }
         let wanted = UInt32(min(buffer.count, capacity))
         let got = gpiod_line_event_read_multiple(line, cEvents, wanted)
         if got < 0 {
@@ -96,8 +84,5 @@ public final class LibgpiodEdgeLine: GPIOEdgeLine, @unchecked Sendable {
         return Int(got)
     }
 
-    public func interrupt() {
-        var byte: UInt8 = 1
-        _ = Glibc.write(wakeWrite, &byte, 1)
-    }
+    public func interrupt() { LinuxDeviceFile.wake(wakeWrite) }
 }

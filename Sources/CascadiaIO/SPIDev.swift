@@ -31,6 +31,50 @@ enum LinuxDeviceFile {
         }
     }
 
+    /// A non-blocking close-on-exec pipe whose read end wakes a thread blocked in `waitReadable`.
+    static func makeWakePipe(for device: String) throws(DeviceError) -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else {
+            throw DeviceError(device: device, reason: "pipe failed: " + String(cString: strerror(errno)))
+        }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        }
+        return (fds[0], fds[1])
+    }
+
+    /// Writes one byte to a wake pipe. Safe from any thread.
+    static func wake(_ writeFD: Int32) {
+        var byte: UInt8 = 1
+        _ = Glibc.write(writeFD, &byte, 1)
+    }
+
+    enum PollOutcome { case readable, timedOut, woken }
+
+    /// poll(2) on `fd` and a wake pipe's read end; drains the pipe when woken. EINTR counts as a
+    /// timeout (the caller loops).
+    ///
+    /// - Note: Real-time safe.
+    static func waitReadable(
+        _ fd: Int32, wake wakeFD: Int32, timeoutMilliseconds: Int32, device: String
+    ) throws(DeviceError) -> PollOutcome {
+        var fds = (pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0))
+        let ready = withUnsafeMutablePointer(to: &fds) {
+            $0.withMemoryRebound(to: pollfd.self, capacity: 2) { poll($0, 2, timeoutMilliseconds) }
+        }
+        if ready < 0 {
+            if errno == EINTR { return .timedOut }
+            throw DeviceError(device: device, reason: "poll failed: " + String(cString: strerror(errno)))
+        }
+        if fds.1.revents != 0 {
+            var byte: UInt8 = 0
+            while Glibc.read(wakeFD, &byte, 1) > 0 {}
+            return .woken
+        }
+        return fds.0.revents != 0 ? .readable : .timedOut
+    }
+
     static func close(_ fd: Int32) {
         if fd >= 0 { _ = Glibc.close(fd) }
     }
