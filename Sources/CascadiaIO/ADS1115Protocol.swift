@@ -91,4 +91,10 @@ public struct ADS1115Configuration: Equatable, Sendable {
 
     /// Nominal conversion period in nanoseconds.
     public var periodNanoseconds: Int64 { 1_000_000_000 / Int64(samplesPerSecond) }
+
+    /// One seismic channel of 16-bit samples at the configured rate.
+    public func streamDescription(name: String) -> StreamDescription {
+        StreamDescription(
+            name: name, modality: .seismic, sampleRateHz: Double(samplesPerSecond), channelCount: 1, sampleFormat: .s16)
+    }
 }

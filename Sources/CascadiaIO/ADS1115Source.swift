@@ -27,13 +27,6 @@ final class ADS1115Device: DataReadyADC, @unchecked Sendable {
 
     var periodNanoseconds: Int64 { configuration.periodNanoseconds }
 
-    /// One seismic channel of 16-bit samples at the configured rate.
-    func streamDescription(name: String) -> StreamDescription {
-        StreamDescription(
-            name: name, modality: .seismic, sampleRateHz: Double(configuration.samplesPerSecond), channelCount: 1,
-            sampleFormat: .s16)
-    }
-
     /// The first conversion must arrive within 1 s plus 4 periods.
     var firstConversionTimeoutMilliseconds: Int32 { Int32(1_000 + configuration.periodNanoseconds * 4 / 1_000_000) }
     var firstConversionStep: String { "config write" }

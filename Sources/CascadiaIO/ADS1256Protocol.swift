@@ -135,6 +135,11 @@ public struct ADS1256Configuration: Equatable, Sendable {
 
     /// Nominal conversion period in nanoseconds.
     public var periodNanoseconds: Int64 { Int64((1e9 / samplesPerSecond).rounded()) }
+
+    /// One seismic channel of 24-bit samples at the configured rate.
+    public func streamDescription(name: String) -> StreamDescription {
+        StreamDescription(name: name, modality: .seismic, sampleRateHz: samplesPerSecond, channelCount: 1, sampleFormat: .s24)
+    }
 }
 
 func formatRate(_ rate: Double) -> String {

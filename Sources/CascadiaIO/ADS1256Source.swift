@@ -28,13 +28,6 @@ final class ADS1256Device: DataReadyADC, @unchecked Sendable {
 
     var periodNanoseconds: Int64 { configuration.periodNanoseconds }
 
-    /// One seismic channel of 24-bit samples at the configured rate.
-    func streamDescription(name: String) -> StreamDescription {
-        StreamDescription(
-            name: name, modality: .seismic, sampleRateHz: configuration.samplesPerSecond, channelCount: 1,
-            sampleFormat: .s24)
-    }
-
     /// RESET or SELFCAL may take 2 s plus 20 periods (the datasheet's calibration times are under
     /// 0.8 s even at 2.5 sps).
     var firstConversionTimeoutMilliseconds: Int32 { Int32(2_000 + configuration.periodNanoseconds * 20 / 1_000_000) }

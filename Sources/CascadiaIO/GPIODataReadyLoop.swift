@@ -109,8 +109,6 @@ final class DataReadyLoop: @unchecked Sendable {
 protocol DataReadyADC: AnyObject, Sendable {
     /// Conversion period in nanoseconds.
     var periodNanoseconds: Int64 { get }
-    /// What the stream carries.
-    func streamDescription(name: String) -> StreamDescription
     /// Resets, configures, verifies and calibrates; ends just before the first conversion is awaited.
     func configure(_ loop: DataReadyLoop) throws(DeviceError)
     /// How long the first conversion may take after `configure`.
