@@ -55,7 +55,10 @@ public enum ShakePacket {
         while true {
             cursor.skipSpaces()
             if cursor.take(UInt8(ascii: "}")) { break }
-            guard cursor.take(UInt8(ascii: ",")) else { return .failure(count == 0 ? .badTimestamp : .badSample(index: count - 1)) }
+            guard cursor.take(UInt8(ascii: ",")) else {
+                if cursor.atEnd { return .failure(.noClosingBrace) }
+                return .failure(count == 0 ? .badTimestamp : .badSample(index: count - 1))
+            }
             cursor.skipSpaces()
             if cursor.peek == UInt8(ascii: "}") { return .failure(.badSample(index: count)) }
             guard let value = cursor.integer() else {

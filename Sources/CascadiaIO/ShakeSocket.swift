@@ -29,8 +29,8 @@ final class ShakeSocket: @unchecked Sendable {
             Glibc.close(socketFD)
             throw DeviceError(device: name, reason: "'\(address)' is not an IPv4 address")
         }
-        var reuse: Int32 = 1
-        setsockopt(socketFD, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        // No SO_REUSEADDR: on Linux it would let a second receiver bind the same UDP port and
+        // silently take the datagrams; a port in use must be an error.
         let bound = withUnsafePointer(to: &local) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
