@@ -86,3 +86,28 @@ public final class LibgpiodEdgeLine: GPIOEdgeLine, @unchecked Sendable {
 
     public func interrupt() { LinuxDeviceFile.wake(wakeWrite) }
 }
+
+/// Read-only look at a GPIO line through libgpiod v1.6, for `cascadia boards check`.
+enum LibgpiodProbe {
+    /// Whether `chipName` exists and has line `offset`, with the chip label and the line's user.
+    /// The line is not requested.
+    static func describeLine(chipName: String, offset: UInt32) -> (present: Bool, detail: String) {
+        guard let chip = gpiod_chip_open_by_name(chipName) else {
+            let chips = LinuxDeviceFile.present(prefix: "gpiochip")
+            let known = chips.isEmpty ? "no gpiochips" : "gpiochips: " + chips.joined(separator: ", ")
+            return (false, "cannot open /dev/\(chipName): \(String(cString: strerror(errno))) (\(known))")
+        }
+        defer { gpiod_chip_close(chip) }
+        let label = gpiod_chip_label(chip).map { String(cString: $0) } ?? "?"
+        let lines = gpiod_chip_num_lines(chip)
+        guard offset < lines, let line = gpiod_chip_get_line(chip, offset) else {
+            return (false, "\(chipName) [\(label)] has \(lines) lines; no line \(offset)")
+        }
+        let lineName = gpiod_line_name(line).map { String(cString: $0) } ?? "unnamed"
+        if gpiod_line_is_used(line) {
+            let user = gpiod_line_consumer(line).map { String(cString: $0) } ?? "the kernel"
+            return (false, "\(chipName) [\(label)] line \(offset) '\(lineName)' is in use by \(user)")
+        }
+        return (true, "\(chipName) [\(label)] line \(offset) '\(lineName)', free")
+    }
+}

@@ -80,8 +80,9 @@ enum LinuxDeviceFile {
     }
 
     /// Device nodes in /dev whose names start with `prefix` (`spidev`, `i2c-`, `gpiochip`), sorted.
-    static func present(prefix: String) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/dev")) ?? []
+    /// `root` prefixes /dev (a fake tree in tests).
+    static func present(prefix: String, root: String = "") -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/dev")) ?? []
         return names.filter { $0.hasPrefix(prefix) }.sorted().map { "/dev/" + $0 }
     }
 }
