@@ -201,7 +201,18 @@ struct BoardJSONReader {
 
     func resolve(_ relative: String, against directory: String) -> String {
         guard !relative.hasPrefix("/"), !directory.isEmpty else { return relative }
-        return ((directory as NSString).appendingPathComponent(relative) as NSString).standardizingPath
+        // Collapse "." and "name/.." lexically (Foundation leaves relative paths alone).
+        var parts: [Substring] = []
+        for part in (directory + "/" + relative).split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == "..", let last = parts.last, last != ".." {
+                parts.removeLast()
+            } else {
+                parts.append(part)
+            }
+        }
+        let joined = parts.joined(separator: "/")
+        return directory.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
     }
 
     mutating func read(_ top: [String: BoardJSON]) throws -> BoardConfig {
