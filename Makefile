@@ -70,3 +70,14 @@ uninstall:
 
 clean:
 	rm -rf .build
+
+# --- io (CascadiaIO): ThreadSanitizer run of the ring-buffer suites -------------------------------
+# Own scratch path so it does not invalidate the normal debug build; the stress test runs 10^7
+# samples here (10^8 in the plain run) to keep TSan's ~10x slowdown affordable.
+# halt_on_error makes any race report fail the run.
+RING_SUITES := SPSCRingBufferTests
+test: test-tsan
+test-tsan:
+	CASCADIA_RING_STRESS_SAMPLES=10000000 TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread --scratch-path .build/tsan \
+	  --filter '$(RING_SUITES)' $(SWIFT_FLAGS)
+# --- end io ----------------------------------------------------------------------------------------

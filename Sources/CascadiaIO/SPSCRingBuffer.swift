@@ -150,6 +150,10 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
     // Consumer-private state.
     private var consumerLocalRead: UInt64 = 0
     private var consumerStreamFrame: UInt64 = 0
+    private var consumerTailDelivered = false
+
+    /// A gap still pending at `finish()` when the gap queue was full; written before `finishedFlag`.
+    private var tailGap: GapEvent?
 
     private struct GapSlot {
         /// Ring position (writeFrame) at which the gap sits.
@@ -274,7 +278,12 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
     /// Ends the stream: publishes a pending gap if there is room, then lets the consumer see
     /// `.finished` once it has read everything. Producer thread only; call once.
     public func finish() {
-        if pending != nil { _ = publishPendingGap() }
+        if let gap = pending, !publishPendingGap() {
+            tailGap = gap
+            gapCount.wrappingAdd(1, ordering: .relaxed)
+            gapFrameCount.wrappingAdd(gap.lengthFrames, ordering: .relaxed)
+            pending = nil
+        }
         finishedFlag.store(true, ordering: .releasing)
     }
 
@@ -335,7 +344,13 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
         }
         let available = Int(limit &- consumerLocalRead)
         if available == 0 {
-            return finished && gr == gw ? .finished : .empty
+            guard finished && gr == gw else { return .empty }
+            if let tail = tailGap, !consumerTailDelivered {
+                consumerTailDelivered = true
+                consumerStreamFrame &+= tail.lengthFrames
+                return .gap(tail)
+            }
+            return .finished
         }
         let n = min(available, maxFrames)
         let start = Int(consumerLocalRead & frameMask)

@@ -87,6 +87,16 @@ public struct StreamTimebase: Sendable, Equatable {
     }
 }
 
+/// One instant on both clocks: CLOCK_MONOTONIC and CLOCK_REALTIME nanoseconds.
+public struct ClockAnchor: Sendable, Equatable {
+    public var monotonicNanoseconds: Int64
+    public var realtimeNanoseconds: Int64
+    public init(monotonicNanoseconds: Int64, realtimeNanoseconds: Int64) {
+        self.monotonicNanoseconds = monotonicNanoseconds
+        self.realtimeNanoseconds = realtimeNanoseconds
+    }
+}
+
 /// Reads the system clocks (clock_gettime).
 public enum SystemClock {
     /// CLOCK_MONOTONIC in nanoseconds.
@@ -105,11 +115,11 @@ public enum SystemClock {
 
     /// A (monotonic, realtime) pair read back to back, for anchoring a stream's first sample.
     /// `monotonicNanoseconds` is the midpoint of two monotonic reads around the realtime read.
-    public static func anchor() -> (monotonicNanoseconds: Int64, realtimeNanoseconds: Int64) {
+    public static func anchor() -> ClockAnchor {
         let before = monotonicNanoseconds()
         let real = realtimeNanoseconds()
         let after = monotonicNanoseconds()
-        return (before + (after - before) / 2, real)
+        return ClockAnchor(monotonicNanoseconds: before + (after - before) / 2, realtimeNanoseconds: real)
     }
 
     @inline(__always)
