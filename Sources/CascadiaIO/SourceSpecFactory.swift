@@ -56,3 +56,49 @@ public struct SourceFactory: Sendable {
         }
     }
 }
+
+extension SourceFactory {
+    /// The factory for one stream: ALSA capture (`ALSACaptureSource`) and replay (`ReplaySource`)
+    /// with the stream's rate, channel count and ALSA period/buffer; every other kind as above.
+    /// `replaySpeed` 0 replays as fast as possible, otherwise paced at real time × speed. Replayed
+    /// files must have exactly `sampleRateHz` and `channels` (else IOError, exit 65).
+    public static func standard(
+        modality: Modality, sampleRateHz: Double, channels: Int = 1, periodFrames: Int? = nil,
+        bufferFrames: Int? = nil, replaySpeed: Double = 1, epoch: ReplayEpoch? = nil
+    ) -> SourceFactory {
+        SourceFactory(
+            alsa: { device in
+                var options = ALSACaptureOptions()
+                options.modality = modality
+                options.sampleRateHz = Int(sampleRateHz)
+                options.channelCount = channels
+                options.periodFrames = periodFrames
+                options.bufferFrames = bufferFrames
+                return try ALSACaptureSource(deviceName: device, options: options)
+            },
+            file: { path in
+                var options = ReplayOptions()
+                options.pacing = replaySpeed == 0 ? .asFastAsPossible : .realTime(speed: replaySpeed)
+                options.expectedSampleRateHz = sampleRateHz
+                options.expectedChannelCount = channels
+                options.epoch = epoch
+                return try ReplaySource(path: path, options: options)
+            })
+    }
+}
+
+extension BoardConfig {
+    /// The board's sources (acoustic first), built but not opened. Pass one `epoch` when several
+    /// `file:` sources must stay aligned to the recordings' common start time.
+    public func makeSources(epoch: ReplayEpoch? = nil) throws -> [(modality: Modality, source: any Source)] {
+        var sources: [(modality: Modality, source: any Source)] = []
+        for (modality, stream) in [(Modality.acoustic, acoustic), (.seismic, seismic)] {
+            guard let stream else { continue }
+            let factory = SourceFactory.standard(
+                modality: modality, sampleRateHz: stream.sampleRateHz, channels: stream.channels,
+                periodFrames: stream.periodFrames, bufferFrames: stream.bufferFrames, replaySpeed: replaySpeed, epoch: epoch)
+            sources.append((modality, try factory.makeSource(stream.source)))
+        }
+        return sources
+    }
+}

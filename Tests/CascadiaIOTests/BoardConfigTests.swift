@@ -128,4 +128,47 @@ import Testing
             try decode("[1, 2]", path: "b.json")
         }
     }
+
+    @Test func makeSourcesReplaysRealRecordingsAtTheBoardRates() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-board-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder + "/rec", withIntermediateDirectories: true)
+        try TestRecordings.writeSound(
+            folder + "/rec/acoustic.flac", .flac, rateHz: 8000, channels: 1,
+            samples: TestRecordings.randomPCM16(frames: 16000, channels: 1, seed: 1))
+        try TestRecordings.writeMseed(
+            folder + "/rec/seismic.mseed", rateHz: 100, startMicroseconds: 1_767_225_600_000_000,
+            samples: TestRecordings.seismicCounts(count: 200, seed: 2))
+        let board = """
+            {"board": "sim", "acoustic": {"source": "file:rec/acoustic.flac", "sample_rate_hz": 8000},
+             "seismic": {"source": "file:rec/seismic.mseed", "sample_rate_hz": 100},
+             "budget_ms": 60, "plan": "plan.json", "replay": {"speed": 0}}
+            """
+        let config = try decode(board, path: folder + "/sim.json")
+        let sources = try config.makeSources()
+        #expect(sources.map(\.modality) == [.acoustic, .seismic])
+        #expect(sources.map { $0.source.streamDescription.sampleRateHz } == [8000, 100])
+        #expect(sources.allSatisfy { $0.source is ReplaySource })
+
+        // A recording at another rate than the board says is a data error (65) naming the file.
+        let wrong = try decode(board.replacingOccurrences(of: "\"sample_rate_hz\": 8000", with: "\"sample_rate_hz\": 16000"), path: folder + "/sim.json")
+        do {
+            _ = try wrong.makeSources()
+            Issue.record("accepted an 8 kHz recording for a 16 kHz stream")
+        } catch let error as any CascadiaError {
+            #expect(error.exitCode == .data)
+            #expect(error.description.contains("acoustic.flac"))
+        }
+    }
+
+    @Test func makeSourcesBuildsADCAndShakeSourcesWithoutOpeningThem() throws {
+        let board = """
+            {"board": "x", "seismic": {"source": "shake:udp:8888", "sample_rate_hz": 100}, "budget_ms": 60, "plan": "p"}
+            """
+        let shake = try decode(board).makeSources()
+        #expect(shake.first?.source is ShakeSource)
+        let adc = try decode(board.replacingOccurrences(of: "shake:udp:8888", with: "ads1256:/dev/spidev0.0,drdy=gpiochip0:17")).makeSources()
+        #expect(adc.first?.source.streamDescription == StreamDescription(
+            name: "ads1256:/dev/spidev0.0,drdy=gpiochip0:17,rate=100,gain=1,pos=0,neg=1,buffer=off,speed=1920000",
+            modality: .seismic, sampleRateHz: 100, channelCount: 1, sampleFormat: .s24))
+    }
 }
