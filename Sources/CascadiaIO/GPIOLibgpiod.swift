@@ -5,7 +5,8 @@ import Foundation
 
 /// A GPIO line requested for falling-edge events through libgpiod v1.6.
 ///
-/// `gpiod_chip_open_by_name` → `gpiod_chip_get_line` → `gpiod_line_request_falling_edge_events`;
+/// `gpiod_chip_open_by_name` → `gpiod_chip_get_line` → `gpiod_line_request_falling_edge_events_flags`
+/// (pull-up bias; plain `gpiod_line_request_falling_edge_events` on kernels without bias support);
 /// waiting polls the line's event fd (`gpiod_line_event_get_fd`) together with a wake pipe and
 /// reads with `gpiod_line_event_read_multiple`. One thread waits; `interrupt()` from any thread.
 public final class LibgpiodEdgeLine: GPIOEdgeLine, @unchecked Sendable {
@@ -31,7 +32,11 @@ public final class LibgpiodEdgeLine: GPIOEdgeLine, @unchecked Sendable {
             gpiod_chip_close(chip)
             throw DeviceError(device: name, reason: "no line \(offset) on \(chipName) (it has \(lines) lines: 0-\(Int(lines) - 1))")
         }
-        if gpiod_line_request_falling_edge_events(line, consumer) != 0 {
+        // Internal pull-up: ADS1115 ALERT/RDY is open-drain; ADS1256 DRDY (push-pull) ignores it.
+        // Kernels without bias support (< 5.5) refuse the flag; then request without it.
+        var requested = gpiod_line_request_falling_edge_events_flags(line, consumer, Int32(GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP))
+        if requested != 0 && errno != EBUSY { requested = gpiod_line_request_falling_edge_events(line, consumer) }
+        if requested != 0 {
             let code = errno
             var reason = "cannot request falling-edge events: " + String(cString: strerror(code))
             if code == EBUSY, let user = gpiod_line_consumer(line) { reason += " (held by \(String(cString: user)))" }
