@@ -47,6 +47,7 @@ final class ADS1115Device: DataReadyADC, @unchecked Sendable {
         }
         try i2c.write([ADS1115.Pointer.conversion.rawValue])
         loop.drain()
+        loop.commandSent()
     }
 
     func readFirstConversion() throws(DeviceError) -> Int32 { try readConversion() }

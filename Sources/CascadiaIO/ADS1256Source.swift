@@ -56,6 +56,7 @@ final class ADS1256Device: DataReadyADC, @unchecked Sendable {
         }
         loop.drain()
         try spi.send([ADS1256.Command.selfCalibrate.rawValue], delayMicroseconds: ADS1256.t11Microseconds)
+        loop.commandSent()
     }
 
     func readFirstConversion() throws(DeviceError) -> Int32 {
@@ -71,7 +72,10 @@ final class ADS1256Device: DataReadyADC, @unchecked Sendable {
     }
 
     func shutDown(_ loop: DataReadyLoop) throws(DeviceError) {
-        _ = try? loop.waitForDataReady(timeoutMilliseconds: loop.stallTimeoutMilliseconds, after: "stop")
+        // A second wait covers a wake-up left over from requestStop().
+        for _ in 0..<2 {
+            if (try? loop.waitForDataReady(timeoutMilliseconds: loop.stallTimeoutMilliseconds, after: "stop")) != nil { break }
+        }
         try spi.send([ADS1256.Command.stopReadDataContinuous.rawValue], delayMicroseconds: ADS1256.t11Microseconds)
     }
 }

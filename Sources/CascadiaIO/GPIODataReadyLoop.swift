@@ -53,12 +53,33 @@ final class DataReadyLoop: @unchecked Sendable {
         return count
     }
 
+    /// Edges stamped before this time do not count as the first conversion (set by `commandSent()`).
+    private var notBeforeNanoseconds: Int64 = .min
+
+    /// Notes that a command whose completion DRDY signals (SELFCAL, a config write) was just sent:
+    /// `first` ignores edges older than now, e.g. a conversion that ended while it was sent.
+    func commandSent() { notBeforeNanoseconds = now() }
+
     /// Waits for the first conversion after set-up and reads it with `read`; returns the sample and
-    /// its CLOCK_MONOTONIC time (the stream's frame 0).
+    /// its CLOCK_MONOTONIC time (the stream's frame 0). Edges older than `commandSent()` are skipped
+    /// (at most 4 waits).
     func first(
         timeoutMilliseconds: Int32, after step: String, read: () throws(DeviceError) -> Int32
     ) throws(DeviceError) -> (sample: Int32, monotonicNanoseconds: Int64) {
-        let count = try waitForDataReady(timeoutMilliseconds: timeoutMilliseconds, after: step)
+        var count = 0
+        for _ in 0..<4 {
+            let got = try waitForDataReady(timeoutMilliseconds: timeoutMilliseconds, after: step)
+            var kept = 0
+            for index in 0..<got where events[index].timestampNanoseconds >= notBeforeNanoseconds {
+                events[kept] = events[index]
+                kept += 1
+            }
+            count = kept
+            if count > 0 { break }
+        }
+        if count == 0 {
+            throw DeviceError(device: line.name, reason: "only stale data-ready edges after \(step) (check the ADC's clock)")
+        }
         tracker = DataReadyTracker(nominalPeriodNanoseconds: periodNanoseconds)
         let decision = tracker.account(UnsafeBufferPointer(rebasing: events[..<count]), nowNanoseconds: now())
         let sample = try read()
@@ -105,6 +126,28 @@ final class DataReadyLoop: @unchecked Sendable {
     }
 }
 
+/// Live counters of an ADC source with a data-ready line, readable from any thread.
+public struct DataReadyCounters: Sendable, Equatable {
+    /// Falling edges delivered by the kernel.
+    public var edges: UInt64 = 0
+    /// Edges implied by timestamps but never delivered (the kernel's 16-event queue overflowed).
+    public var lostEdges: UInt64 = 0
+    /// Conversions never read (each is inside a reported gap).
+    public var lostConversions: UInt64 = 0
+    /// Batches that filled the kernel queue.
+    public var queueOverflows: UInt64 = 0
+    /// Waits of 10 periods (≥ 100 ms) without an edge.
+    public var stalls: UInt64 = 0
+    /// The tracked conversion period in nanoseconds (the ADC's real clock).
+    public var periodNanoseconds: Int64 = 0
+}
+
+/// A source fed by an ADC with a data-ready GPIO (ADS1256, ADS1115).
+public protocol DataReadyCounting: Source {
+    /// Edge and conversion accounting, updated by the reading thread after every wait.
+    var dataReadyCounters: DataReadyCounters { get }
+}
+
 /// An ADC whose conversions are announced on a data-ready GPIO (ADS1256 DRDY, ADS1115 ALERT/RDY).
 protocol DataReadyADC: AnyObject, Sendable {
     /// Conversion period in nanoseconds.
@@ -127,7 +170,7 @@ protocol DataReadyADC: AnyObject, Sendable {
 /// `start()` runs the reading thread (first conversion → timebase → one `step` per edge), `stop()`
 /// interrupts the wait, joins, shuts the chip down and finishes the ring. A device error while
 /// running ends the stream (the ring is finished) and is kept in `runError`.
-final class DataReadySource<ADC: DataReadyADC>: Source, @unchecked Sendable {
+final class DataReadySource<ADC: DataReadyADC>: DataReadyCounting, @unchecked Sendable {
     let name: String
     let stream: SampleStream
     private let openDevices: () throws(DeviceError) -> (ADC, any GPIOEdgeLine)
@@ -136,6 +179,31 @@ final class DataReadySource<ADC: DataReadyADC>: Source, @unchecked Sendable {
     private(set) var loop: DataReadyLoop?
     private var thread: ReaderThread?
     private let failure = Mutex<DeviceError?>(nil)
+    private let edgeCount = Atomic<UInt64>(0)
+    private let lostEdgeCount = Atomic<UInt64>(0)
+    private let lostConversionCount = Atomic<UInt64>(0)
+    private let overflowCount = Atomic<UInt64>(0)
+    private let stallCount = Atomic<UInt64>(0)
+    private let trackedPeriod = Atomic<Int64>(0)
+
+    var dataReadyCounters: DataReadyCounters {
+        DataReadyCounters(
+            edges: edgeCount.load(ordering: .relaxed), lostEdges: lostEdgeCount.load(ordering: .relaxed),
+            lostConversions: lostConversionCount.load(ordering: .relaxed),
+            queueOverflows: overflowCount.load(ordering: .relaxed), stalls: stallCount.load(ordering: .relaxed),
+            periodNanoseconds: trackedPeriod.load(ordering: .relaxed))
+    }
+
+    /// Copies the loop's counters to the atomics. Reading thread. - Note: Real-time safe.
+    private func publishCounters(_ loop: DataReadyLoop) {
+        let t = loop.tracker
+        edgeCount.store(t.edges, ordering: .relaxed)
+        lostEdgeCount.store(t.lostEdges, ordering: .relaxed)
+        lostConversionCount.store(t.lostConversions, ordering: .relaxed)
+        overflowCount.store(t.queueOverflows, ordering: .relaxed)
+        stallCount.store(loop.stalls, ordering: .relaxed)
+        trackedPeriod.store(t.periodNanoseconds, ordering: .relaxed)
+    }
 
     /// `openDevices` opens the bus and line (real or fake); `description` must match the ADC's.
     init(
@@ -178,6 +246,7 @@ final class DataReadySource<ADC: DataReadyADC>: Source, @unchecked Sendable {
                 DataReadyLoop.write(first.sample, at: first.monotonicNanoseconds, to: stream.ring)
                 while !loop.stopRequested {
                     _ = try loop.step(into: stream.ring, read: adc.readConversion)
+                    publishCounters(loop)
                 }
                 try adc.shutDown(loop)
             } catch {

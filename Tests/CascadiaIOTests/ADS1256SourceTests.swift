@@ -116,6 +116,10 @@ import Testing
         #expect(source.stream.timebase?.firstSampleMonotonicNanoseconds == Self.t0)
         #expect(bus.transcript.last == .transfer(write: [0x0F], delayMicroseconds: 4, readCount: 0))
         #expect(source.counters.gapFrames == 20)
+        #expect(
+            source.dataReadyCounters
+                == DataReadyCounters(
+                    edges: 24, lostEdges: 4, lostConversions: 20, queueOverflows: 1, stalls: 0, periodNanoseconds: Self.period))
         #expect(source.streamDescription.sampleFormat == .s24)
     }
 
@@ -140,5 +144,20 @@ import Testing
         do { try device.configure(loop) } catch {
             #expect(error.description.hasPrefix("gpiochip0:17: data-ready never went low within 2200 ms after RESET"))
         }
+    }
+
+    @Test func anEdgeFromBeforeSELFCALIsNotTakenForItsEnd() throws {
+        // A conversion ended (edge at 0.9 s) just before SELFCAL went out at 0.95 s; the real end
+        // of calibration is the edge at t0.
+        let script: [FakeEdgeLine.Batch] = [
+            .init(events: [500_000_000], readAt: 950_000_000),
+            .init(events: [900_000_000], readAt: 960_000_000),
+            .init(events: [Self.t0], readAt: Self.t0 + 50_000),
+        ]
+        let (device, _, _, loop) = makeDevice(script: script)
+        try device.configure(loop)
+        let first = try loop.first(timeoutMilliseconds: 2_200, after: "SELFCAL", read: device.readFirstConversion)
+        #expect(first.monotonicNanoseconds == Self.t0)
+        #expect(first.sample == -5000)
     }
 }
