@@ -80,8 +80,14 @@ final class DataReadyLoop: @unchecked Sendable {
         if count == 0 {
             throw DeviceError(device: line.name, reason: "only stale data-ready edges after \(step) (check the ADC's clock)")
         }
+        let clockNow = now()
+        if abs(clockNow - events[count - 1].timestampNanoseconds) > 10_000_000_000 {
+            throw DeviceError(
+                device: line.name,
+                reason: "edge timestamps are not CLOCK_MONOTONIC (Linux older than 5.7 stamps GPIO events with CLOCK_REALTIME)")
+        }
         tracker = DataReadyTracker(nominalPeriodNanoseconds: periodNanoseconds)
-        let decision = tracker.account(UnsafeBufferPointer(rebasing: events[..<count]), nowNanoseconds: now())
+        let decision = tracker.account(UnsafeBufferPointer(rebasing: events[..<count]), nowNanoseconds: clockNow)
         let sample = try read()
         firstSampleMonotonicNanoseconds = decision.conversionNanoseconds
         framePosition = 1

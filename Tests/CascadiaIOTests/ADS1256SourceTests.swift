@@ -160,4 +160,21 @@ import Testing
         #expect(first.monotonicNanoseconds == Self.t0)
         #expect(first.sample == -5000)
     }
+
+    @Test func realtimeStampedEdgesAreRejected() throws {
+        // Edge stamped in 2024 Unix time while CLOCK_MONOTONIC reads 1 s.
+        let script: [FakeEdgeLine.Batch] = [
+            .init(events: [500_000_000], readAt: 600_000_000),
+            .init(events: [1_722_946_951_000_000_000], readAt: 1_000_000_000),
+        ]
+        let (device, _, _, loop) = makeDevice(script: script)
+        try device.configure(loop)
+        do {
+            _ = try loop.first(timeoutMilliseconds: 2_200, after: "SELFCAL", read: device.readFirstConversion)
+            Issue.record("accepted a CLOCK_REALTIME edge")
+        } catch {
+            #expect(error.exitCode == .unavailable)
+            #expect(error.description.hasPrefix("gpiochip0:17: edge timestamps are not CLOCK_MONOTONIC"))
+        }
+    }
 }
