@@ -1,4 +1,5 @@
 import CascadiaCore
+import Foundation
 import Testing
 
 @testable import CascadiaIO
@@ -15,6 +16,21 @@ import Testing
                 "/dev/i2c-1: cannot open: No such file or directory (enable I2C: dtparam=i2c_arm=on in /boot/firmware/config.txt)"))
             #expect(!error.description.contains("\n"))
         }
+    }
+
+    /// The real wrappers on a regular file: I2C_SLAVE is refused (ENOTTY), writes land byte for byte,
+    /// and a short read is an error.
+    @Test func wrappersOnARegularFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("not-i2c-\(UUID().uuidString)").path
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let bus = try I2CDevBus(path: path)
+        #expect(throws: DeviceError(device: path, reason: "I2C_SLAVE failed: Inappropriate ioctl for device")) {
+            try bus.setAddress(0x48)
+        }
+        try bus.write(ADS1115.writeRegisterBytes(.highThreshold, 0x8000))
+        try bus.write(ADS1115.writeRegisterBytes(.config, ADS1115Configuration().configRegister))
+        #expect(FileManager.default.contents(atPath: path) == Data([0x03, 0x80, 0x00, 0x01, 0x04, 0x80]))
+        #expect(throws: DeviceError(device: path, reason: "i2c read returned 0 of 2 bytes")) { _ = try bus.read(count: 2) }
     }
 
     /// On a Pi with an ADS1115 wired as in docs/devices.md: 50 conversions.

@@ -1,4 +1,5 @@
 import CascadiaCore
+import Foundation
 import Testing
 
 @testable import CascadiaIO
@@ -25,6 +26,20 @@ import Testing
         }
         let source = SourceFactory.ads1256(spec)
         #expect(throws: DeviceError.self) { try source.open() }
+    }
+
+    /// The real ioctl wrappers on a regular file: the kernel answers ENOTTY and the error names the
+    /// ioctl and the file.
+    @Test func ioctlsOnANonSPIFileFailNamingTheRequest() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("not-spidev-\(UUID().uuidString)").path
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let bus = try SPIDevBus(path: path)
+        #expect(throws: DeviceError(device: path, reason: "SPI_IOC_WR_MODE failed: Inappropriate ioctl for device")) {
+            try bus.configure(mode: 1, maxSpeedHz: 1_920_000, bitsPerWord: 8)
+        }
+        #expect(throws: DeviceError(device: path, reason: "SPI_IOC_MESSAGE failed: Inappropriate ioctl for device")) {
+            _ = try bus.exchange([0x10, 0x03], delayMicroseconds: 7, readCount: 4)
+        }
     }
 
     @Test func aPathThatIsNotADeviceFails() {
