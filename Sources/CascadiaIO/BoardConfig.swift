@@ -2,6 +2,7 @@ import CascadiaCore
 import Foundation
 
 /// A board file (`boards/*.json`): which sensors a node has and how the runtime uses them.
+/// Codable in this schema (see the `Codable` extension); `load(path:)` reads and validates a file.
 ///
 /// Schema (snake_case keys; unknown keys are errors so a typo never passes silently):
 ///
@@ -62,6 +63,8 @@ public struct BoardConfig: Equatable, Sendable {
     public var seismic: Stream?
     public var window = Window()
     public var budgetMilliseconds: Double
+    /// The plan file as written in the board file.
+    public var plan: String
     /// The plan file, resolved against the board file's folder.
     public var planPath: String
     public var captureThread = Thread()
@@ -73,6 +76,64 @@ public struct BoardConfig: Equatable, Sendable {
 
     /// The folder relative paths are resolved against.
     public var directory: String { (path as NSString).deletingLastPathComponent }
+}
+
+/// Codable in the board-file schema. Encoding writes paths and specs as written in the file;
+/// decoding runs the same field-by-field reader and validation as `load`, naming
+/// `decoder.userInfo[BoardConfig.pathKey]` (default `board file`) in errors and resolving relative
+/// paths against its folder.
+extension BoardConfig: Codable {
+    /// `userInfo` key for the board file's path when decoding with a `JSONDecoder`.
+    public static let pathKey = CodingUserInfoKey(rawValue: "cascadia.boardPath")!
+
+    public init(from decoder: Decoder) throws {
+        let path = decoder.userInfo[Self.pathKey] as? String ?? "board file"
+        guard case .object(let top) = try BoardJSON(from: decoder) else {
+            throw BoardConfigError(path: path, field: "", reason: "expected a JSON object at the top level")
+        }
+        var reader = BoardJSONReader(path: path)
+        self = try reader.read(top)
+    }
+
+    enum Key: String, CodingKey {
+        case board, description, acoustic, seismic, window, plan, threads, mlockall, replay
+        case budgetMilliseconds = "budget_ms", controlSocket = "control_socket"
+        case source, channels, sampleRateHz = "sample_rate_hz", periodFrames = "period_frames", bufferFrames = "buffer_frames"
+        case lengthSeconds = "length_s", hopSeconds = "hop_s", intervals
+        case capture, processing, cpus, rtPriority = "rt_priority", prefaultStackBytes = "prefault_stack_bytes", speed
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(board, forKey: .board)
+        try c.encodeIfPresent(description, forKey: .description)
+        for (key, stream) in [(Key.acoustic, acoustic), (.seismic, seismic)] {
+            guard let stream else { continue }
+            var s = c.nestedContainer(keyedBy: Key.self, forKey: key)
+            try s.encode(stream.sourceText, forKey: .source)
+            try s.encode(stream.sampleRateHz, forKey: .sampleRateHz)
+            try s.encode(stream.channels, forKey: .channels)
+            try s.encodeIfPresent(stream.periodFrames, forKey: .periodFrames)
+            try s.encodeIfPresent(stream.bufferFrames, forKey: .bufferFrames)
+        }
+        var w = c.nestedContainer(keyedBy: Key.self, forKey: .window)
+        try w.encode(window.lengthSeconds, forKey: .lengthSeconds)
+        try w.encode(window.hopSeconds, forKey: .hopSeconds)
+        try w.encode(window.intervals, forKey: .intervals)
+        try c.encode(budgetMilliseconds, forKey: .budgetMilliseconds)
+        try c.encode(plan, forKey: .plan)
+        var t = c.nestedContainer(keyedBy: Key.self, forKey: .threads)
+        for (key, thread) in [(Key.capture, captureThread), (.processing, processingThread)] {
+            var e = t.nestedContainer(keyedBy: Key.self, forKey: key)
+            try e.encode(thread.cpus, forKey: .cpus)
+            try e.encodeIfPresent(thread.rtPriority, forKey: .rtPriority)
+            try e.encodeIfPresent(thread.prefaultStackBytes, forKey: .prefaultStackBytes)
+        }
+        try c.encode(mlockall, forKey: .mlockall)
+        try c.encode(controlSocket, forKey: .controlSocket)
+        var r = c.nestedContainer(keyedBy: Key.self, forKey: .replay)
+        try r.encode(replaySpeed, forKey: .speed)
+    }
 }
 
 /// A board file that cannot be used: unreadable, malformed, or a field out of range (exit 78).
@@ -97,17 +158,15 @@ extension BoardConfig {
 
     /// Decodes and validates board-file JSON; `path` names the file in errors and anchors relative paths.
     public static func decode(_ data: Data, path: String) throws -> BoardConfig {
-        let value: BoardJSON
+        let decoder = JSONDecoder()
+        decoder.userInfo[BoardConfig.pathKey] = path
         do {
-            value = try JSONDecoder().decode(BoardJSON.self, from: data)
+            return try decoder.decode(BoardConfig.self, from: data)
+        } catch let error as any CascadiaError {
+            throw error
         } catch {
             throw BoardConfigError(path: path, field: "", reason: "not valid JSON (\(jsonErrorSummary(error)))")
         }
-        guard case .object(let top) = value else {
-            throw BoardConfigError(path: path, field: "", reason: "expected a JSON object at the top level")
-        }
-        var reader = BoardJSONReader(path: path)
-        return try reader.read(top)
     }
 
     static func jsonErrorSummary(_ error: Error) -> String {
@@ -228,7 +287,7 @@ struct BoardJSONReader {
         let directory = (path as NSString).deletingLastPathComponent
         var config = BoardConfig(
             path: path, board: board, description: try string(top["description"], "description"), acoustic: nil, seismic: nil,
-            budgetMilliseconds: budget, planPath: resolve(plan, against: directory))
+            budgetMilliseconds: budget, plan: plan, planPath: resolve(plan, against: directory))
         config.acoustic = try stream(top["acoustic"], "acoustic", directory: directory)
         config.seismic = try stream(top["seismic"], "seismic", directory: directory)
         if config.acoustic == nil && config.seismic == nil {

@@ -33,6 +33,16 @@ import Testing
         #expect(config.planPath.hasPrefix("\(Self.repoRoot)/plans/hazard-"))
     }
 
+    @Test(arguments: ["rpi4", "rpi5", "rpi-zero2w", "sim"])
+    func encodingAndDecodingAgainGivesTheSameConfig(name: String) throws {
+        let path = "\(Self.repoRoot)/boards/\(name).json"
+        let config = try BoardConfig.load(path: path)
+        let decoder = JSONDecoder()
+        decoder.userInfo[BoardConfig.pathKey] = path
+        let again = try decoder.decode(BoardConfig.self, from: JSONEncoder().encode(config))
+        #expect(again == config)
+    }
+
     @Test func rpi4NamesTheADS1256AndThreads() throws {
         let config = try BoardConfig.load(path: "\(Self.repoRoot)/boards/rpi4.json")
         guard case .ads1256(let adc) = config.seismic?.source else {
