@@ -128,7 +128,8 @@ public enum ShakePacket {
             while let byte = peek, byte >= 0x30, byte <= 0x39 {
                 seconds = seconds * 10 + Int64(byte - 0x30)
                 digits += 1
-                guard digits <= 11 else { return nil }
+                // 9·10⁹ s (year 2255) keeps the nanosecond count inside Int64.
+                guard seconds <= 9_000_000_000 else { return nil }
                 index += 1
             }
             guard digits > 0 else { return nil }

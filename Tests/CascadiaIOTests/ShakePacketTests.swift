@@ -39,6 +39,7 @@ import Testing
         ("{'EHZ' 1.0, 2}", .badTimestamp),
         ("{'EHZ', abc, 2}", .badTimestamp),
         ("{'EHZ', 1., 2}", .badTimestamp),
+        ("{'EHZ', 99999999999.5, 2}", .badTimestamp),
         ("{'EHZ', 1.5}", .noSamples),
         ("{'EHZ', 1.5, 2, x}", .badSample(index: 1)),
         ("{'EHZ', 1.5, 2, 3", .noClosingBrace),
@@ -54,5 +55,37 @@ import Testing
     @Test func refusesMoreSamplesThanTheBufferHolds() {
         let (result, _, _) = parse("{'EHZ', 1.0, 1, 2, 3}", capacity: 2)
         #expect(result == .failure(.tooManySamples(limit: 2)))
+    }
+
+    /// Mutated and random datagrams never trap; whatever parses has its samples inside the buffer.
+    @Test func randomAndMutatedDatagramsNeverCrash() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return state
+        }
+        let valid = Array("{'EHZ', 1722946951.674587, 123, -456, 789}".utf8)
+        let alphabet = Array("{}',.-0123456789 EHZ\"".utf8)
+        var parsed = 0
+        for round in 0..<20_000 {
+            var bytes = valid
+            if round % 2 == 0 {
+                for _ in 0..<(1 + Int(next() % 4)) {
+                    bytes[Int(next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: next())
+                }
+            } else {
+                bytes = (0..<Int(next() % 64)).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }
+            }
+            var samples = [Int32](repeating: 0, count: 4)
+            let result = bytes.withUnsafeBytes { raw in samples.withUnsafeMutableBufferPointer { ShakePacket.parse(raw, samples: $0) } }
+            if case .success(let header) = result {
+                parsed += 1
+                #expect(header.sampleCount >= 1 && header.sampleCount <= 4)
+                #expect(header.channel.upperBound <= bytes.count)
+            }
+        }
+        #expect(parsed > 0)
     }
 }

@@ -88,4 +88,30 @@ import Testing
             #expect(error.description == "boards/rpi4.json: seismic.source: 'ads1256:/dev/spidev0.0': drdy: required (e.g. drdy=gpiochip0:17)")
         }
     }
+
+    /// Random specs built from the grammar's pieces either parse (and round-trip) or fail with a
+    /// SourceSpecError; none traps.
+    @Test func randomSpecsParseOrFailCleanly() throws {
+        let pieces = [
+            "ads1256:", "ads1115:", "shake:", "udp:", "alsa:", "file:", "/dev/spidev0.0", "/dev/i2c-1", ",", "=", ":",
+            "drdy", "alert", "rate", "gain", "addr", "0x48", "gpiochip0", "17", "-1", "99999999999", "on", "100", "8888",
+        ]
+        var state: UInt64 = 42
+        var parsed = 0
+        for _ in 0..<20_000 {
+            var text = ""
+            for _ in 0..<(1 + Int(state % 8)) {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                text += pieces[Int(state >> 33) % pieces.count]
+            }
+            do {
+                let spec = try SourceSpec.parse(text)
+                parsed += 1
+                #expect(try SourceSpec.parse(spec.description) == spec)
+            } catch {
+                #expect(error.exitCode == .usage)
+            }
+        }
+        #expect(parsed > 0)
+    }
 }
