@@ -213,7 +213,7 @@ struct SourceSpecParser {
         return parsed
     }
 
-    func devicePath(_ head: String, kind: String, example: String) throws(SourceSpecError) -> String {
+    func devicePath(_ head: String, example: String) throws(SourceSpecError) -> String {
         guard head.hasPrefix("/dev/"), head.count > 5 else {
             throw fail("device", "expected a device path like \(example), got '\(head)'")
         }
@@ -222,7 +222,7 @@ struct SourceSpecParser {
 
     func parseADS1256(_ rest: String) throws(SourceSpecError) -> ADS1256SourceSpec {
         let (head, o) = try split(rest, allowed: ["drdy", "rate", "gain", "pos", "neg", "buffer", "speed"])
-        let path = try devicePath(head, kind: "ads1256", example: "/dev/spidev0.0")
+        let path = try devicePath(head, example: "/dev/spidev0.0")
         let drdy = try gpioLine("drdy", o["drdy"])
         var buffer = false
         if let value = o["buffer"] {
@@ -245,7 +245,7 @@ struct SourceSpecParser {
 
     func parseADS1115(_ rest: String) throws(SourceSpecError) -> ADS1115SourceSpec {
         let (head, o) = try split(rest, allowed: ["addr", "alert", "rate", "mux", "range"])
-        let path = try devicePath(head, kind: "ads1115", example: "/dev/i2c-1")
+        let path = try devicePath(head, example: "/dev/i2c-1")
         let alert = try gpioLine("alert", o["alert"])
         var rateValue = 128
         if let text = o["rate"] {
