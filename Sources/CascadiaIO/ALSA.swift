@@ -113,16 +113,22 @@ final class ALSAPCM: PCMCaptureDevice {
         }
         let alsaFormat = format == .s16 ? SND_PCM_FORMAT_S16_LE : SND_PCM_FORMAT_S32_LE
         try check(snd_pcm_hw_params_any(handle, hw), "no hardware configuration")
-        try check(snd_pcm_hw_params_set_access(handle, hw, SND_PCM_ACCESS_RW_INTERLEAVED), "interleaved access unsupported")
+        try check(
+            snd_pcm_hw_params_set_access(handle, hw, SND_PCM_ACCESS_RW_INTERLEAVED), "interleaved access unsupported")
         try check(snd_pcm_hw_params_set_format(handle, hw, alsaFormat), "sample format \(format.rawValue) unsupported")
-        try check(snd_pcm_hw_params_set_channels(handle, hw, UInt32(channelCount)), "\(channelCount) channels unsupported")
-        try check(snd_pcm_hw_params_set_rate(handle, hw, UInt32(sampleRateHz), 0),
-                  "rate \(sampleRateHz) Hz unsupported (a plughw: or default device resamples)")
+        try check(
+            snd_pcm_hw_params_set_channels(handle, hw, UInt32(channelCount)), "\(channelCount) channels unsupported")
+        try check(
+            snd_pcm_hw_params_set_rate(handle, hw, UInt32(sampleRateHz), 0),
+            "rate \(sampleRateHz) Hz unsupported (a plughw: or default device resamples)")
         var period = snd_pcm_uframes_t(periodFrames)
         var dir: Int32 = 0
-        try check(snd_pcm_hw_params_set_period_size_near(handle, hw, &period, &dir), "period of \(periodFrames) frames unsupported")
+        try check(
+            snd_pcm_hw_params_set_period_size_near(handle, hw, &period, &dir),
+            "period of \(periodFrames) frames unsupported")
         var buffer = snd_pcm_uframes_t(max(bufferFrames, Int(period) * 2))
-        try check(snd_pcm_hw_params_set_buffer_size_near(handle, hw, &buffer), "buffer of \(bufferFrames) frames unsupported")
+        try check(
+            snd_pcm_hw_params_set_buffer_size_near(handle, hw, &buffer), "buffer of \(bufferFrames) frames unsupported")
         try check(snd_pcm_hw_params(handle, hw), "cannot apply hardware parameters")
         try check(snd_pcm_prepare(handle), "cannot prepare")
         return ALSAHardwareParameters(

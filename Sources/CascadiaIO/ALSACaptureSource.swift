@@ -85,7 +85,10 @@ public final class ALSACaptureSource: Source, @unchecked Sendable {
             bufferFrames: options.effectiveBufferFrames)
         guard parameters.periodFrames * 2 <= stream.ring.capacityFrames else {
             pcm.close()
-            throw IOError.config(name, "device period of \(parameters.periodFrames) frames exceeds half the ring (\(stream.ring.capacityFrames) frames)")
+            throw IOError.config(
+                name,
+                "device period of \(parameters.periodFrames) frames exceeds half the ring (\(stream.ring.capacityFrames) frames)"
+            )
         }
         device = pcm
         periodFrames = parameters.periodFrames
@@ -152,10 +155,11 @@ public final class ALSACaptureSource: Source, @unchecked Sendable {
                     // The newest frame read was taken `waiting` frames ago; frame 0 n frames before it.
                     firstMonotonic = now - Int64(Double(n + waiting) * 1e9 / rate)
                     let anchor = SystemClock.anchor()
-                    stream.publishTimebase(StreamTimebase(
-                        firstSampleMonotonicNanoseconds: firstMonotonic,
-                        firstSampleRealtimeNanoseconds: anchor.realtimeNanoseconds
-                            - (anchor.monotonicNanoseconds - firstMonotonic)))
+                    stream.publishTimebase(
+                        StreamTimebase(
+                            firstSampleMonotonicNanoseconds: firstMonotonic,
+                            firstSampleRealtimeNanoseconds: anchor.realtimeNanoseconds
+                                - (anchor.monotonicNanoseconds - firstMonotonic)))
                 }
                 if let xrunTime = xrunMonotonic {
                     // Frames the clock says exist up to the end of this read, minus those delivered.

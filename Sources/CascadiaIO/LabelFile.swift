@@ -20,8 +20,10 @@ public enum LabelFile {
     public static func path(besides recording: String) -> String? {
         let url = URL(fileURLWithPath: recording)
         let stem = url.deletingPathExtension().path
-        let candidates = [stem + ".labels.csv", stem + ".csv",
-                          url.deletingLastPathComponent().appendingPathComponent("labels.csv").path]
+        let candidates = [
+            stem + ".labels.csv", stem + ".csv",
+            url.deletingLastPathComponent().appendingPathComponent("labels.csv").path,
+        ]
         return candidates.first { FileManager.default.fileExists(atPath: $0) }
     }
 

@@ -50,26 +50,32 @@ enum Mseed {
             let count = Int(r.numsamples)
             guard r.sampletype == CChar(UInt8(ascii: "i")) || count == 0 else {
                 let type = String(UnicodeScalar(UInt8(bitPattern: r.sampletype)))
-                throw IOError.badData(path, "record \(records.count + 1) holds sample type '\(type)', expected 32-bit integers")
+                throw IOError.badData(
+                    path, "record \(records.count + 1) holds sample type '\(type)', expected 32-bit integers")
             }
             guard Int64(count) == r.samplecnt else {
-                throw IOError.badData(path, "record \(records.count + 1) is truncated: \(count) of \(r.samplecnt) samples decoded")
+                throw IOError.badData(
+                    path, "record \(records.count + 1) is truncated: \(count) of \(r.samplecnt) samples decoded")
             }
             var samples = [Int32](repeating: 0, count: count)
             if count > 0, let data = r.datasamples {
-                samples.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: data, count: count * 4)) }
+                samples.withUnsafeMutableBytes {
+                    $0.copyMemory(from: UnsafeRawBufferPointer(start: data, count: count * 4))
+                }
             }
             msr_srcname(record, &sourceBuffer, 0)
-            records.append(MseedRecord(
-                source: String(cString: sourceBuffer), startMicroseconds: r.starttime,
-                sampleRateHz: msr_samprate(record), encoding: String(cString: ms_encodingstr(r.encoding)),
-                samples: samples))
+            records.append(
+                MseedRecord(
+                    source: String(cString: sourceBuffer), startMicroseconds: r.starttime,
+                    sampleRateHz: msr_samprate(record), encoding: String(cString: ms_encodingstr(r.encoding)),
+                    samples: samples))
         }
         guard !records.isEmpty else { throw IOError.badData(path, "no miniSEED data records") }
         // libmseed stops quietly at a partial last record; a file must end where its last record does.
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int).flatMap { $0 } ?? Int(end)
         if size > Int(end) {
-            throw IOError.badData(path, "truncated: \(size - Int(end)) bytes after record \(records.count) are not a complete record")
+            throw IOError.badData(
+                path, "truncated: \(size - Int(end)) bytes after record \(records.count) are not a complete record")
         }
         return records
     }
@@ -90,8 +96,10 @@ final class MseedWriter {
     private(set) var recordCount = 0
 
     /// Creates `path` (must not exist). `source` is `NET_STA_LOC_CHAN` (each part ≤ its SEED width).
-    init(path: String, network: String, station: String, location: String, channel: String,
-         sampleRateHz: Double, startMicroseconds: Int64, recordLength: Int32 = 512) throws {
+    init(
+        path: String, network: String, station: String, location: String, channel: String,
+        sampleRateHz: Double, startMicroseconds: Int64, recordLength: Int32 = 512
+    ) throws {
         Mseed.silenceLog()
         self.path = path
         self.sampleRateHz = sampleRateHz
@@ -133,13 +141,16 @@ final class MseedWriter {
         let rc: Int32 = pending.withUnsafeMutableBufferPointer { buffer in
             msr.pointee.datasamples = UnsafeMutableRawPointer(buffer.baseAddress)
             msr.pointee.numsamples = Int64(buffer.count)
-            msr.pointee.starttime = startMicroseconds
+            msr.pointee.starttime =
+                startMicroseconds
                 + Int64((Double(packedSamples) * Double(Mseed.ticksPerSecond) / sampleRateHz).rounded())
             defer { msr.pointee.datasamples = nil }
-            return msr_pack(msr, { record, length, context in
-                let writer = Unmanaged<MseedWriter>.fromOpaque(context!).takeUnretainedValue()
-                writer.writeRecord(UnsafeRawBufferPointer(start: record, count: Int(length)))
-            }, context, &packed, flush ? 1 : 0, 0)
+            return msr_pack(
+                msr,
+                { record, length, context in
+                    let writer = Unmanaged<MseedWriter>.fromOpaque(context!).takeUnretainedValue()
+                    writer.writeRecord(UnsafeRawBufferPointer(start: record, count: Int(length)))
+                }, context, &packed, flush ? 1 : 0, 0)
         }
         if let writeError { throw IOError.system(path, writeError) }
         guard rc >= 0 else { throw IOError.badData(path, "cannot pack Steim-2 miniSEED (msr_pack returned \(rc))") }

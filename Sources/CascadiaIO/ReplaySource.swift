@@ -79,13 +79,17 @@ public final class ReplaySource: Source, @unchecked Sendable {
         if ReplaySource.audioExtensions.contains(ext) {
             (description, samples, recordedStartRealtimeNanoseconds) = try ReplaySource.loadAudio(path, name: name)
         } else if ReplaySource.seismicExtensions.contains(ext) {
-            (description, samples, holes, recordedStartRealtimeNanoseconds) = try ReplaySource.loadSeismic(path, name: name)
+            (description, samples, holes, recordedStartRealtimeNanoseconds) = try ReplaySource.loadSeismic(
+                path, name: name)
         } else {
             throw IOError.badData(path, "unknown recording type '.\(ext)' (expected .wav, .flac, .mseed)")
         }
         self.holes = holes
         if let rate = options.expectedSampleRateHz, abs(rate - description.sampleRateHz) > 1e-9 * rate {
-            throw IOError.badData(path, "sample rate \(ReplaySource.format(description.sampleRateHz)) Hz, expected \(ReplaySource.format(rate)) Hz")
+            throw IOError.badData(
+                path,
+                "sample rate \(ReplaySource.format(description.sampleRateHz)) Hz, expected \(ReplaySource.format(rate)) Hz"
+            )
         }
         if let channels = options.expectedChannelCount, channels != description.channelCount {
             throw IOError.badData(path, "\(description.channelCount) channels, expected \(channels)")
@@ -154,10 +158,14 @@ public final class ReplaySource: Source, @unchecked Sendable {
         let periodMicroseconds = 1e6 / rate
         for (index, record) in records.enumerated() {
             guard record.source == first.source else {
-                throw IOError.badData(path, "holds channels \(first.source) and \(record.source); expected one channel per file")
+                throw IOError.badData(
+                    path, "holds channels \(first.source) and \(record.source); expected one channel per file")
             }
             guard abs(record.sampleRateHz - rate) <= 1e-6 * rate else {
-                throw IOError.badData(path, "sample rate changes from \(format(rate)) to \(format(record.sampleRateHz)) Hz at record \(index + 1)")
+                throw IOError.badData(
+                    path,
+                    "sample rate changes from \(format(rate)) to \(format(record.sampleRateHz)) Hz at record \(index + 1)"
+                )
             }
             let offset = Double(record.startMicroseconds - expectedStart)
             if offset > periodMicroseconds / 2 {
@@ -166,11 +174,57 @@ public final class ReplaySource: Source, @unchecked Sendable {
                 throw IOError.badData(path, "record \(index + 1) overlaps the previous one by \(Int(-offset)) µs")
             }
             samples.append(contentsOf: record.samples)
-            expectedStart = record.startMicroseconds + Int64((Double(record.samples.count) * periodMicroseconds).rounded())
+            expectedStart =
+                record.startMicroseconds + Int64((Double(record.samples.count) * periodMicroseconds).rounded())
         }
         let description = StreamDescription(
             name: name, modality: .seismic, sampleRateHz: rate, channelCount: 1, sampleFormat: .s32)
         return (description, samples, holes, first.startMicroseconds * 1000)
+    }
+
+    /// Replay sources for every recording (`.wav`, `.flac`, `.mseed`, …) directly in `directory`,
+    /// sorted by name, on one time axis: unless `options.epoch` is set, the epoch is "now" standing
+    /// for the earliest recorded start among the files, so streams recorded together replay
+    /// aligned. Throws `IOError.badData` (65) for an unreadable directory, no recordings, or the
+    /// first bad file.
+    public static func sources(inDirectory directory: String, options: ReplayOptions = ReplayOptions()) throws
+        -> [ReplaySource]
+    {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            throw IOError.badData(directory, "cannot list directory")
+        }
+        let known = audioExtensions.union(seismicExtensions)
+        let paths = names.sorted()
+            .filter { known.contains(URL(fileURLWithPath: $0).pathExtension.lowercased()) }
+            .map { directory + "/" + $0 }
+        guard !paths.isEmpty else {
+            throw IOError.badData(directory, "no recordings (.wav, .flac, .mseed) in directory")
+        }
+        let loaded = try paths.map { try ReplaySource(path: $0, options: options) }
+        guard options.epoch == nil else { return loaded }
+        let now = SystemClock.anchor()
+        var shared = options
+        shared.epoch = ReplayEpoch(
+            monotonicNanoseconds: now.monotonicNanoseconds,
+            realtimeNanoseconds: loaded.compactMap(\.recordedStartRealtimeNanoseconds).min() ?? now.realtimeNanoseconds)
+        return loaded.map { $0.withOptions(shared) }
+    }
+
+    /// The same recording with other options (no re-reading).
+    private func withOptions(_ options: ReplayOptions) -> ReplaySource {
+        ReplaySource(copying: self, options: options)
+    }
+
+    private init(copying other: ReplaySource, options: ReplayOptions) {
+        path = other.path
+        name = other.name
+        self.options = options
+        labels = other.labels
+        labelsPath = other.labelsPath
+        recordedStartRealtimeNanoseconds = other.recordedStartRealtimeNanoseconds
+        samples = other.samples
+        holes = other.holes
+        stream = SampleStream(description: other.stream.description, minimumCapacityFrames: options.ringCapacityFrames)
     }
 
     public func open() throws {}
@@ -192,22 +246,26 @@ public final class ReplaySource: Source, @unchecked Sendable {
         let rate = stream.description.sampleRateHz
         let chunk = max(1, min(options.chunkFrames ?? Int(rate / 50), ring.capacityFrames))
         let now = SystemClock.anchor()
-        let epoch = options.epoch
-            ?? ReplayEpoch(monotonicNanoseconds: now.monotonicNanoseconds,
-                           realtimeNanoseconds: recordedStartRealtimeNanoseconds ?? now.realtimeNanoseconds)
+        let epoch =
+            options.epoch
+            ?? ReplayEpoch(
+                monotonicNanoseconds: now.monotonicNanoseconds,
+                realtimeNanoseconds: recordedStartRealtimeNanoseconds ?? now.realtimeNanoseconds)
         let fileRealtime = recordedStartRealtimeNanoseconds ?? epoch.realtimeNanoseconds
         let offsetNanoseconds = fileRealtime - epoch.realtimeNanoseconds
-        stream.publishTimebase(StreamTimebase(
-            firstSampleMonotonicNanoseconds: epoch.monotonicNanoseconds + offsetNanoseconds,
-            firstSampleRealtimeNanoseconds: fileRealtime))
+        stream.publishTimebase(
+            StreamTimebase(
+                firstSampleMonotonicNanoseconds: epoch.monotonicNanoseconds + offsetNanoseconds,
+                firstSampleRealtimeNanoseconds: fileRealtime))
         var frame = 0
         var holeIndex = 0
         let total = frameCount
         samples.withUnsafeBufferPointer { all in
             while frame < total && !stopRequested.load(ordering: .relaxed) {
                 if holeIndex < holes.count && holes[holeIndex].atFrame == frame {
-                    ring.markGap(frames: UInt64(holes[holeIndex].lengthFrames),
-                                 monotonicNanoseconds: SystemClock.monotonicNanoseconds(), cause: .upstream)
+                    ring.markGap(
+                        frames: UInt64(holes[holeIndex].lengthFrames),
+                        monotonicNanoseconds: SystemClock.monotonicNanoseconds(), cause: .upstream)
                     holeIndex += 1
                     continue
                 }
@@ -218,7 +276,8 @@ public final class ReplaySource: Source, @unchecked Sendable {
                 case .realTime(let speed):
                     // The block is "captured" when its last frame's time has passed.
                     let streamSeconds = Double(ring.producerPosition + UInt64(n)) / rate
-                    let due = epoch.monotonicNanoseconds
+                    let due =
+                        epoch.monotonicNanoseconds
                         + Int64((Double(offsetNanoseconds) + streamSeconds * 1e9) / max(speed, 1e-9))
                     ReplaySource.sleep(until: due)
                     ring.write(block, monotonicNanoseconds: SystemClock.monotonicNanoseconds())
@@ -242,8 +301,9 @@ public final class ReplaySource: Source, @unchecked Sendable {
 
     /// clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME), restarted on EINTR.
     static func sleep(until monotonicNanoseconds: Int64) {
-        var ts = timespec(tv_sec: Int(monotonicNanoseconds / 1_000_000_000),
-                          tv_nsec: Int(monotonicNanoseconds % 1_000_000_000))
+        var ts = timespec(
+            tv_sec: Int(monotonicNanoseconds / 1_000_000_000),
+            tv_nsec: Int(monotonicNanoseconds % 1_000_000_000))
         while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nil) == EINTR {}
     }
 }

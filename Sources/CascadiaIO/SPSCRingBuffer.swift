@@ -165,10 +165,12 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
     ///
     /// Traps on a capacity that is not a power of two or a channel count < 1 (programmer errors).
     public init(capacityFrames: Int, channelCount: Int = 1, gapCapacity: Int = 64) {
-        precondition(capacityFrames >= 2 && capacityFrames & (capacityFrames - 1) == 0,
-                     "SPSCRingBuffer capacity must be a power of two ≥ 2, got \(capacityFrames)")
-        precondition(gapCapacity >= 1 && gapCapacity & (gapCapacity - 1) == 0,
-                     "SPSCRingBuffer gap capacity must be a power of two, got \(gapCapacity)")
+        precondition(
+            capacityFrames >= 2 && capacityFrames & (capacityFrames - 1) == 0,
+            "SPSCRingBuffer capacity must be a power of two ≥ 2, got \(capacityFrames)")
+        precondition(
+            gapCapacity >= 1 && gapCapacity & (gapCapacity - 1) == 0,
+            "SPSCRingBuffer gap capacity must be a power of two, got \(gapCapacity)")
         precondition(channelCount >= 1, "SPSCRingBuffer needs at least one channel")
         self.capacityFrames = capacityFrames
         self.channelCount = channelCount
@@ -181,7 +183,8 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
             as: UInt8.self, repeating: 0, count: samples * MemoryLayout<Element>.stride)
         gapStorage = .allocate(capacity: gapCapacity)
         gapStorage.initialize(
-            repeating: GapSlot(ringFrame: 0, event: GapEvent(startFrame: 0, lengthFrames: 0, monotonicNanoseconds: 0, cause: .overrun)),
+            repeating: GapSlot(
+                ringFrame: 0, event: GapEvent(startFrame: 0, lengthFrames: 0, monotonicNanoseconds: 0, cause: .overrun)),
             count: gapCapacity)
     }
 
@@ -294,15 +297,17 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
         lastGapTime.store(monotonicNanoseconds, ordering: .relaxed)
         if var gap = pending {
             if gap.cause != cause && publishPendingGap() {
-                pending = GapEvent(startFrame: producerStreamFrame, lengthFrames: frames,
-                                   monotonicNanoseconds: monotonicNanoseconds, cause: cause)
+                pending = GapEvent(
+                    startFrame: producerStreamFrame, lengthFrames: frames,
+                    monotonicNanoseconds: monotonicNanoseconds, cause: cause)
             } else {
                 gap.lengthFrames &+= frames
                 pending = gap
             }
         } else {
-            pending = GapEvent(startFrame: producerStreamFrame, lengthFrames: frames,
-                               monotonicNanoseconds: monotonicNanoseconds, cause: cause)
+            pending = GapEvent(
+                startFrame: producerStreamFrame, lengthFrames: frames,
+                monotonicNanoseconds: monotonicNanoseconds, cause: cause)
         }
         producerStreamFrame &+= frames
     }
@@ -356,10 +361,11 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
         let start = Int(consumerLocalRead & frameMask)
         let firstFrames = min(n, capacityFrames - start)
         let ch = channelCount
-        return .samples(SampleBlock(
-            startFrame: consumerStreamFrame, frames: n,
-            first: UnsafeBufferPointer(start: storage + start * ch, count: firstFrames * ch),
-            second: UnsafeBufferPointer(start: storage, count: (n - firstFrames) * ch)))
+        return .samples(
+            SampleBlock(
+                startFrame: consumerStreamFrame, frames: n,
+                first: UnsafeBufferPointer(start: storage + start * ch, count: firstFrames * ch),
+                second: UnsafeBufferPointer(start: storage, count: (n - firstFrames) * ch)))
     }
 
     /// Releases `frames` frames of the last `.samples` block back to the producer.

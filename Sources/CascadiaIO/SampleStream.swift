@@ -49,8 +49,9 @@ public final class SampleStream: Sendable {
 
     /// Counters of the stream: the ring's plus device xruns.
     public var counters: SourceCounters {
-        SourceCounters(ring: ring.counters, xruns: xrunCount.load(ordering: .relaxed),
-                       channelCount: description.channelCount)
+        SourceCounters(
+            ring: ring.counters, xruns: xrunCount.load(ordering: .relaxed),
+            channelCount: description.channelCount)
     }
 }
 

@@ -47,7 +47,9 @@ final class SoundFile {
         info.channels = Int32(channelCount)
         info.format = container.sfFormat | Int32(subtype)
         guard sf_format_check(&info) != 0 else {
-            throw IOError.config(path, "libsndfile cannot write \(container) at \(sampleRateHz) Hz, \(channelCount) channels, \(bits) bits")
+            throw IOError.config(
+                path,
+                "libsndfile cannot write \(container) at \(sampleRateHz) Hz, \(channelCount) channels, \(bits) bits")
         }
         guard let handle = sf_open(path, Int32(SFM_WRITE), &info) else {
             throw IOError.system(path, "cannot create: \(String(cString: sf_strerror(nil)))")

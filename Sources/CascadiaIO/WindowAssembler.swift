@@ -95,9 +95,12 @@ public final class WindowAssembler {
         for s in streams {
             let r = s.sampleRateHz
             guard let w = whole(configuration.windowSeconds * r), let h = whole(configuration.hopSeconds * r),
-                  w % configuration.intervalCount == 0
+                w % configuration.intervalCount == 0
             else {
-                throw IOError.config("window", "\(s.name) at \(r) Hz: window \(configuration.windowSeconds) s, hop \(configuration.hopSeconds) s and \(configuration.intervalCount) intervals do not give whole frames")
+                throw IOError.config(
+                    "window",
+                    "\(s.name) at \(r) Hz: window \(configuration.windowSeconds) s, hop \(configuration.hopSeconds) s and \(configuration.intervalCount) intervals do not give whole frames"
+                )
             }
             windowFrames.append(w)
             hopFrames.append(h)
@@ -325,8 +328,10 @@ public final class WindowAssembler {
                 case .samples(let block):
                     push(stream: s, startFrame: block.startFrame, samples: block.first)
                     if !block.second.isEmpty {
-                        push(stream: s, startFrame: block.startFrame + UInt64(block.first.count / streams[s].channelCount),
-                             samples: block.second)
+                        push(
+                            stream: s,
+                            startFrame: block.startFrame + UInt64(block.first.count / streams[s].channelCount),
+                            samples: block.second)
                     }
                     ring.commitRead(frames: block.frames)
                     progressed = true

@@ -146,9 +146,11 @@ final class ScriptedPCM: PCMCaptureDevice, @unchecked Sendable {
     /// without exiting.
     @Test(arguments: [EPIPE, ESTRPIPE])
     func xrunsAreRecoveredCountedAndMarkedAsGaps(code: Int32) throws {
-        let pcm = ScriptedPCM(channels: 1, [
-            .data([1, 2, 3, 4]), .error(EINTR), .error(code), .data([5, 6]), .data([7]), .error(EIO),
-        ])
+        let pcm = ScriptedPCM(
+            channels: 1,
+            [
+                .data([1, 2, 3, 4]), .error(EINTR), .error(code), .data([5, 6]), .data([7]), .error(EIO),
+            ])
         var options = ALSACaptureOptions()
         options.periodFrames = 4
         let source = try ALSACaptureSource(deviceName: "fake", options: options, device: pcm)

@@ -5,10 +5,11 @@ import Testing
 @Suite struct LabelFileTests {
     @Test func parsesHeaderCommentsAndRows() throws {
         let text = "start_s,end_s,class\n# a comment\n0,2.5,vehicle\n\n3, 4 ,footstep\n"
-        #expect(try LabelFile.parse(text, path: "l.csv") == [
-            Label(startSeconds: 0, endSeconds: 2.5, className: "vehicle"),
-            Label(startSeconds: 3, endSeconds: 4, className: "footstep"),
-        ])
+        #expect(
+            try LabelFile.parse(text, path: "l.csv") == [
+                Label(startSeconds: 0, endSeconds: 2.5, className: "vehicle"),
+                Label(startSeconds: 3, endSeconds: 4, className: "footstep"),
+            ])
     }
 
     @Test(arguments: [

@@ -276,7 +276,7 @@ private struct Taken: Equatable {
                 gapFrames += g.lengthFrames
                 gaps += 1
             case .empty:
-                continue
+                sched_yield()  // let the producer run when the cores are shared
             case .finished:
                 break loop
             }

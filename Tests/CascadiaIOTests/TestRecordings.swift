@@ -22,9 +22,12 @@ enum TestRecordings {
         _ path: String, _ container: SoundFile.Container, rateHz: Int, channels: Int, samples: [Int16],
         comment: String? = nil
     ) throws {
-        let file = try SoundFile.create(path, container: container, sampleRateHz: rateHz, channelCount: channels, bits: 16)
+        let file = try SoundFile.create(
+            path, container: container, sampleRateHz: rateHz, channelCount: channels, bits: 16)
         if let comment { file.setComment(comment) }
-        let written = samples.withUnsafeBufferPointer { file.writeFrames($0.baseAddress!, frames: samples.count / channels) }
+        let written = samples.withUnsafeBufferPointer {
+            file.writeFrames($0.baseAddress!, frames: samples.count / channels)
+        }
         precondition(written == samples.count / channels)
         file.close()
     }
@@ -35,8 +38,10 @@ enum TestRecordings {
         file.close()
     }
 
-    static func writeMseed(_ path: String, rateHz: Double, startMicroseconds: Int64, samples: [Int32],
-                           channel: String = "EHZ") throws {
+    static func writeMseed(
+        _ path: String, rateHz: Double, startMicroseconds: Int64, samples: [Int32],
+        channel: String = "EHZ"
+    ) throws {
         let writer = try MseedWriter(
             path: path, network: "XX", station: "TEST", location: "00", channel: channel,
             sampleRateHz: rateHz, startMicroseconds: startMicroseconds)

@@ -136,7 +136,9 @@ private func frames(_ r: Range<Int>, offset: Int32) -> [Int32] { r.map { offset 
     }
 
     @Test func theDefaultGeometryFitsTheSpecRates() throws {
-        let a = try WindowAssembler(streams: [description("mic", 8000), description("geo", 100), description("shake", 200)])
+        let a = try WindowAssembler(streams: [
+            description("mic", 8000), description("geo", 100), description("shake", 200),
+        ])
         #expect(a.windowFrames == [16000, 200, 400] && a.hopFrames == [8000, 100, 200])
         #expect(a.intervalFrames == [1600, 20, 40])
     }
@@ -147,21 +149,27 @@ private func frames(_ r: Range<Int>, offset: Int32) -> [Int32] { r.map { offset 
         let mic = SampleStream(description: description("mic", 40), minimumCapacityFrames: 512)
         let geo = SampleStream(description: description("geo", 10), minimumCapacityFrames: 16)
         let a = try WindowAssembler(streams: [mic.description, geo.description])
-        mic.publishTimebase(StreamTimebase(firstSampleMonotonicNanoseconds: 5_000_000_000, firstSampleRealtimeNanoseconds: 0))
-        geo.publishTimebase(StreamTimebase(firstSampleMonotonicNanoseconds: 5_000_000_000, firstSampleRealtimeNanoseconds: 0))
+        mic.publishTimebase(
+            StreamTimebase(firstSampleMonotonicNanoseconds: 5_000_000_000, firstSampleRealtimeNanoseconds: 0))
+        geo.publishTimebase(
+            StreamTimebase(firstSampleMonotonicNanoseconds: 5_000_000_000, firstSampleRealtimeNanoseconds: 0))
         let micValues = frames(0..<400, offset: 0)
         micValues.withUnsafeBufferPointer { _ = mic.ring.write($0, monotonicNanoseconds: 0) }
         // Geo: 16 frames fit, then 4 are dropped (overrun), then the consumer drains, then 80 more.
         frames(0..<16, offset: 10_000).withUnsafeBufferPointer { _ = geo.ring.write($0, monotonicNanoseconds: 0) }
         frames(16..<20, offset: 10_000).withUnsafeBufferPointer { _ = geo.ring.write($0, monotonicNanoseconds: 1) }
         var windows: [(Int, [Int32], [Int32])] = []
-        while let w = a.nextWindow(from: [mic, geo]) { windows.append((w.index, Array(w.samples(0)), Array(w.samples(1)))) }
+        while let w = a.nextWindow(from: [mic, geo]) {
+            windows.append((w.index, Array(w.samples(0)), Array(w.samples(1))))
+        }
         // Geo frames [16, 20) are lost: window 0 ([0, 20)) is skipped; nothing else is complete yet.
         #expect(windows.isEmpty && a.counters.skippedForGaps == 0)
         frames(20..<100, offset: 10_000).withUnsafeBufferPointer { buffer in
             for chunk in stride(from: 0, to: 80, by: 8) {
                 _ = geo.ring.write(UnsafeBufferPointer(rebasing: buffer[chunk..<(chunk + 8)]), monotonicNanoseconds: 2)
-                while let w = a.nextWindow(from: [mic, geo]) { windows.append((w.index, Array(w.samples(0)), Array(w.samples(1)))) }
+                while let w = a.nextWindow(from: [mic, geo]) {
+                    windows.append((w.index, Array(w.samples(0)), Array(w.samples(1))))
+                }
             }
         }
         // Windows k = 0, 1 cover geo frames 16..19 and are skipped; k = 2…8 ([10k, 10k+20) ≤ 100) arrive.
