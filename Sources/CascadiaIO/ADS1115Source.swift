@@ -43,7 +43,9 @@ final class ADS1115Device: DataReadyADC, @unchecked Sendable {
         if value & 0x7FFF != c.configRegister & 0x7FFF {
             throw DeviceError(
                 device: "\(i2c.device) addr 0x\(String(c.address, radix: 16))",
-                reason: "no ADS1115 answers: config read back 0x\(String(value, radix: 16)) after writing 0x\(String(c.configRegister, radix: 16))")
+                reason:
+                    "no ADS1115 answers: config read back 0x\(String(value, radix: 16)) after writing 0x\(String(c.configRegister, radix: 16))"
+            )
         }
         try i2c.write([ADS1115.Pointer.conversion.rawValue])
         loop.drain()

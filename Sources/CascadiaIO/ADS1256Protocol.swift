@@ -114,7 +114,9 @@ public struct ADS1256Configuration: Equatable, Sendable {
         if negativeInput > 8 { return ("neg", "input \(negativeInput) out of range (0-7 = AIN0-AIN7, 8 = AINCOM)") }
         if positiveInput == negativeInput { return ("neg", "positive and negative input are both \(positiveInput)") }
         if spiClockHz == 0 || spiClockHz > ADS1256.maxSPIClockHz {
-            return ("speed", "SPI clock \(spiClockHz) Hz outside 1…\(ADS1256.maxSPIClockHz) Hz (datasheet: SCLK ≤ fCLKIN/4)")
+            return (
+                "speed", "SPI clock \(spiClockHz) Hz outside 1…\(ADS1256.maxSPIClockHz) Hz (datasheet: SCLK ≤ fCLKIN/4)"
+            )
         }
         return nil
     }
@@ -138,7 +140,8 @@ public struct ADS1256Configuration: Equatable, Sendable {
 
     /// One seismic channel of 24-bit samples at the configured rate.
     public func streamDescription(name: String) -> StreamDescription {
-        StreamDescription(name: name, modality: .seismic, sampleRateHz: samplesPerSecond, channelCount: 1, sampleFormat: .s24)
+        StreamDescription(
+            name: name, modality: .seismic, sampleRateHz: samplesPerSecond, channelCount: 1, sampleFormat: .s24)
     }
 }
 

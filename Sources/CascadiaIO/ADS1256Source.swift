@@ -39,7 +39,8 @@ final class ADS1256Device: DataReadyADC, @unchecked Sendable {
         try spi.send([ADS1256.Command.reset.rawValue], delayMicroseconds: ADS1256.t11Microseconds)
         try loop.waitForDataReady(timeoutMilliseconds: firstConversionTimeoutMilliseconds, after: "RESET")
         try spi.send([ADS1256.Command.stopReadDataContinuous.rawValue], delayMicroseconds: ADS1256.t11Microseconds)
-        let values = [c.statusRegister, c.muxRegister, c.adconRegister, c.dataRateCode!]
+        guard let drate = c.dataRateCode else { preconditionFailure("ADS1256 configuration not validated") }
+        let values = [c.statusRegister, c.muxRegister, c.adconRegister, drate]
         try spi.send(
             [ADS1256.writeRegisterCommand(.status), UInt8(values.count - 1)] + values,
             delayMicroseconds: ADS1256.t11Microseconds)
@@ -52,7 +53,9 @@ final class ADS1256Device: DataReadyADC, @unchecked Sendable {
             let want = values.map(hex).joined(separator: " ")
             throw DeviceError(
                 device: spi.device,
-                reason: "no ADS1256 answers: STATUS..DRATE read back \(got) after writing \(want) (check wiring, CS, SPI mode 1)")
+                reason:
+                    "no ADS1256 answers: STATUS..DRATE read back \(got) after writing \(want) (check wiring, CS, SPI mode 1)"
+            )
         }
         loop.drain()
         try spi.send([ADS1256.Command.selfCalibrate.rawValue], delayMicroseconds: ADS1256.t11Microseconds)
@@ -74,7 +77,9 @@ final class ADS1256Device: DataReadyADC, @unchecked Sendable {
     func shutDown(_ loop: DataReadyLoop) throws(DeviceError) {
         // A second wait covers a wake-up left over from requestStop().
         for _ in 0..<2 {
-            if (try? loop.waitForDataReady(timeoutMilliseconds: loop.stallTimeoutMilliseconds, after: "stop")) != nil { break }
+            if (try? loop.waitForDataReady(timeoutMilliseconds: loop.stallTimeoutMilliseconds, after: "stop")) != nil {
+                break
+            }
         }
         try spi.send([ADS1256.Command.stopReadDataContinuous.rawValue], delayMicroseconds: ADS1256.t11Microseconds)
     }

@@ -84,7 +84,12 @@ public struct BoardConfig: Equatable, Sendable {
 /// paths against its folder.
 extension BoardConfig: Codable {
     /// `userInfo` key for the board file's path when decoding with a `JSONDecoder`.
-    public static let pathKey = CodingUserInfoKey(rawValue: "cascadia.boardPath")!
+    public static let pathKey: CodingUserInfoKey = {
+        guard let key = CodingUserInfoKey(rawValue: "cascadia.boardPath") else {
+            preconditionFailure("invalid userInfo key")
+        }
+        return key
+    }()
 
     public init(from decoder: Decoder) throws {
         let path = decoder.userInfo[Self.pathKey] as? String ?? "board file"
@@ -98,7 +103,8 @@ extension BoardConfig: Codable {
     enum Key: String, CodingKey {
         case board, description, acoustic, seismic, window, plan, threads, mlockall, replay
         case budgetMilliseconds = "budget_ms", controlSocket = "control_socket"
-        case source, channels, sampleRateHz = "sample_rate_hz", periodFrames = "period_frames", bufferFrames = "buffer_frames"
+        case source, channels, sampleRateHz = "sample_rate_hz", periodFrames = "period_frames", bufferFrames =
+            "buffer_frames"
         case lengthSeconds = "length_s", hopSeconds = "hop_s", intervals
         case capture, processing, cpus, rtPriority = "rt_priority", prefaultStackBytes = "prefault_stack_bytes", speed
     }
@@ -246,7 +252,9 @@ struct BoardJSONReader {
 
     func integer(_ value: BoardJSON?, _ field: String) throws -> Int? {
         guard let number = try number(value, field) else { return nil }
-        guard number == number.rounded(), abs(number) < 1e15 else { throw fail(field, "expected an integer, got \(number)") }
+        guard number == number.rounded(), abs(number) < 1e15 else {
+            throw fail(field, "expected an integer, got \(number)")
+        }
         return Int(number)
     }
 
@@ -281,12 +289,19 @@ struct BoardJSONReader {
                 "board", "description", "acoustic", "seismic", "window", "budget_ms", "plan", "threads", "mlockall",
                 "control_socket", "replay",
             ], at: "")
-        guard let board = try string(top["board"], "board"), !board.isEmpty else { throw fail("board", "required (a name)") }
-        guard let budget = try number(top["budget_ms"], "budget_ms") else { throw fail("budget_ms", "required (milliseconds)") }
-        guard let plan = try string(top["plan"], "plan"), !plan.isEmpty else { throw fail("plan", "required (a plan file path)") }
+        guard let board = try string(top["board"], "board"), !board.isEmpty else {
+            throw fail("board", "required (a name)")
+        }
+        guard let budget = try number(top["budget_ms"], "budget_ms") else {
+            throw fail("budget_ms", "required (milliseconds)")
+        }
+        guard let plan = try string(top["plan"], "plan"), !plan.isEmpty else {
+            throw fail("plan", "required (a plan file path)")
+        }
         let directory = (path as NSString).deletingLastPathComponent
         var config = BoardConfig(
-            path: path, board: board, description: try string(top["description"], "description"), acoustic: nil, seismic: nil,
+            path: path, board: board, description: try string(top["description"], "description"), acoustic: nil,
+            seismic: nil,
             budgetMilliseconds: budget, plan: plan, planPath: resolve(plan, against: directory))
         config.acoustic = try stream(top["acoustic"], "acoustic", directory: directory)
         config.seismic = try stream(top["seismic"], "seismic", directory: directory)
@@ -316,7 +331,8 @@ struct BoardJSONReader {
 
     func stream(_ value: BoardJSON?, _ field: String, directory: String) throws -> BoardConfig.Stream? {
         guard let object = try object(value, field) else { return nil }
-        try checkKeys(object, allowed: ["source", "sample_rate_hz", "channels", "period_frames", "buffer_frames"], at: field)
+        try checkKeys(
+            object, allowed: ["source", "sample_rate_hz", "channels", "period_frames", "buffer_frames"], at: field)
         guard let text = try string(object["source"], "\(field).source") else {
             throw fail("\(field).source", "required (e.g. alsa:plughw:CARD=Device,DEV=0)")
         }
@@ -326,7 +342,8 @@ struct BoardJSONReader {
             throw fail("\(field).sample_rate_hz", "required (Hz)")
         }
         return BoardConfig.Stream(
-            sourceText: text, source: source, sampleRateHz: rate, channels: try integer(object["channels"], "\(field).channels") ?? 1,
+            sourceText: text, source: source, sampleRateHz: rate,
+            channels: try integer(object["channels"], "\(field).channels") ?? 1,
             periodFrames: try integer(object["period_frames"], "\(field).period_frames"),
             bufferFrames: try integer(object["buffer_frames"], "\(field).buffer_frames"))
     }
@@ -338,12 +355,16 @@ struct BoardJSONReader {
         if let cpus = object["cpus"] {
             guard case .array(let list) = cpus else { throw fail("\(field).cpus", "expected a list of CPU numbers") }
             thread.cpus = try list.map { item in
-                guard let cpu = try integer(item, "\(field).cpus") else { throw fail("\(field).cpus", "expected CPU numbers") }
+                guard let cpu = try integer(item, "\(field).cpus") else {
+                    throw fail("\(field).cpus", "expected CPU numbers")
+                }
                 return cpu
             }
         }
         if let priority = try integer(object["rt_priority"], "\(field).rt_priority") {
-            guard (1...99).contains(priority) else { throw fail("\(field).rt_priority", "SCHED_FIFO priority \(priority) is outside 1…99") }
+            guard (1...99).contains(priority) else {
+                throw fail("\(field).rt_priority", "SCHED_FIFO priority \(priority) is outside 1…99")
+            }
             thread.rtPriority = Int32(priority)
         }
         thread.prefaultStackBytes = try integer(object["prefault_stack_bytes"], "\(field).prefault_stack_bytes")
@@ -364,11 +385,15 @@ struct BoardJSONReader {
             }
         }
         let w = c.window
-        guard w.lengthSeconds > 0, w.lengthSeconds <= 60 else { throw fail("window.length_s", "\(w.lengthSeconds) s is outside (0, 60]") }
+        guard w.lengthSeconds > 0, w.lengthSeconds <= 60 else {
+            throw fail("window.length_s", "\(w.lengthSeconds) s is outside (0, 60]")
+        }
         guard w.hopSeconds > 0, w.hopSeconds <= w.lengthSeconds else {
             throw fail("window.hop_s", "\(w.hopSeconds) s is outside (0, length_s = \(w.lengthSeconds) s]")
         }
-        guard w.intervals >= 1, w.intervals <= 100 else { throw fail("window.intervals", "\(w.intervals) is outside 1…100") }
+        guard w.intervals >= 1, w.intervals <= 100 else {
+            throw fail("window.intervals", "\(w.intervals) is outside 1…100")
+        }
         for (field, stream) in [("acoustic", c.acoustic), ("seismic", c.seismic)] {
             guard let stream else { continue }
             let samples = w.lengthSeconds * stream.sampleRateHz
@@ -376,11 +401,15 @@ struct BoardJSONReader {
             guard samples == samples.rounded(), perInterval == perInterval.rounded() else {
                 throw fail(
                     "window.intervals",
-                    "a \(w.lengthSeconds) s window of \(field) at \(stream.sampleRateHz) Hz is \(samples) samples, not \(w.intervals) whole intervals")
+                    "a \(w.lengthSeconds) s window of \(field) at \(stream.sampleRateHz) Hz is \(samples) samples, not \(w.intervals) whole intervals"
+                )
             }
         }
         guard c.budgetMilliseconds > 0, c.budgetMilliseconds <= w.hopSeconds * 1000 else {
-            throw fail("budget_ms", "\(c.budgetMilliseconds) ms is outside (0, hop = \(w.hopSeconds * 1000) ms]; a longer budget lets windows queue up")
+            throw fail(
+                "budget_ms",
+                "\(c.budgetMilliseconds) ms is outside (0, hop = \(w.hopSeconds * 1000) ms]; a longer budget lets windows queue up"
+            )
         }
         for (field, thread) in [("threads.capture", c.captureThread), ("threads.processing", c.processingThread)] {
             if let cpu = thread.cpus.first(where: { $0 < 0 || $0 >= 1024 }) {
@@ -392,9 +421,12 @@ struct BoardJSONReader {
             }
         }
         guard c.controlSocket.hasPrefix("/"), c.controlSocket.utf8.count < 108 else {
-            throw fail("control_socket", "'\(c.controlSocket)' must be an absolute path shorter than 108 bytes (sun_path)")
+            throw fail(
+                "control_socket", "'\(c.controlSocket)' must be an absolute path shorter than 108 bytes (sun_path)")
         }
-        guard c.replaySpeed >= 0, c.replaySpeed <= 1000 else { throw fail("replay.speed", "\(c.replaySpeed) is outside 0…1000") }
+        guard c.replaySpeed >= 0, c.replaySpeed <= 1000 else {
+            throw fail("replay.speed", "\(c.replaySpeed) is outside 0…1000")
+        }
     }
 
     func validate(_ s: BoardConfig.Stream, _ field: String) throws {
@@ -412,9 +444,11 @@ struct BoardJSONReader {
         if let sourceRate, sourceRate != s.sampleRateHz {
             throw fail(
                 "\(field).sample_rate_hz",
-                "\(formatRate(s.sampleRateHz)) Hz but the source runs at \(formatRate(sourceRate)) sps (set rate= in the source or change this)")
+                "\(formatRate(s.sampleRateHz)) Hz but the source runs at \(formatRate(sourceRate)) sps (set rate= in the source or change this)"
+            )
         }
-        if s.channels != 1, case .alsa = s.source {} else if s.channels != 1 {
+        if s.channels != 1, case .alsa = s.source {
+        } else if s.channels != 1 {
             throw fail("\(field).channels", "a \(s.source.kind) source has 1 channel")
         }
         let isALSA = if case .alsa = s.source { true } else { false }
@@ -426,7 +460,9 @@ struct BoardJSONReader {
         if let buffer = s.bufferFrames {
             let period = s.periodFrames ?? 16
             guard buffer >= 2 * period, buffer <= 1 << 20 else {
-                throw fail("\(field).buffer_frames", "\(buffer) must be at least two periods (\(2 * period)) and at most \(1 << 20)")
+                throw fail(
+                    "\(field).buffer_frames",
+                    "\(buffer) must be at least two periods (\(2 * period)) and at most \(1 << 20)")
             }
         }
     }

@@ -41,7 +41,9 @@ public struct BoardProbe: Sendable {
         findings.append(
             Finding(
                 role: "control socket", subject: config.controlSocket, status: .note,
-                detail: exists ? "folder \(socketDirectory) exists" : "folder \(socketDirectory) absent (systemd creates it: RuntimeDirectory=cascadia)"))
+                detail: exists
+                    ? "folder \(socketDirectory) exists"
+                    : "folder \(socketDirectory) absent (systemd creates it: RuntimeDirectory=cascadia)"))
         return findings
     }
 
@@ -50,9 +52,15 @@ public struct BoardProbe: Sendable {
         case .alsa(let device): return [alsa(device, role: role)]
         case .file(let path): return [file(path, role: role)]
         case .ads1256(let s):
-            return [node(s.spiDevice, role: role, hint: "enable SPI: dtparam=spi=on"), line(s.dataReady, role: "\(role) drdy")]
+            return [
+                node(s.spiDevice, role: role, hint: "enable SPI: dtparam=spi=on"),
+                line(s.dataReady, role: "\(role) drdy"),
+            ]
         case .ads1115(let s):
-            return [node(s.i2cDevice, role: role, hint: "enable I2C: dtparam=i2c_arm=on"), line(s.alert, role: "\(role) alert")]
+            return [
+                node(s.i2cDevice, role: role, hint: "enable I2C: dtparam=i2c_arm=on"),
+                line(s.alert, role: "\(role) alert"),
+            ]
         case .shake(let s): return [udpPort(s, role: role)]
         }
     }
@@ -63,7 +71,8 @@ public struct BoardProbe: Sendable {
         if exists && !isDirectory.boolValue && FileManager.default.isReadableFile(atPath: path) {
             return Finding(role: role, subject: path, status: .present, detail: "readable file")
         }
-        return Finding(role: role, subject: path, status: .missing, detail: exists ? "not a readable file" : "no such file")
+        return Finding(
+            role: role, subject: path, status: .missing, detail: exists ? "not a readable file" : "no such file")
     }
 
     func node(_ path: String, role: String, hint: String) -> Finding {
@@ -88,7 +97,8 @@ public struct BoardProbe: Sendable {
         let exists = FileManager.default.fileExists(atPath: root + "/dev/" + spec.chip)
         return Finding(
             role: role, subject: spec.description, status: exists ? .present : .missing,
-            detail: exists ? "/dev/\(spec.chip) exists (line not checked under a test root)" : "/dev/\(spec.chip) absent")
+            detail: exists
+                ? "/dev/\(spec.chip) exists (line not checked under a test root)" : "/dev/\(spec.chip) absent")
     }
 
     func udpPort(_ spec: ShakeSourceSpec, role: String) -> Finding {
@@ -117,7 +127,9 @@ public struct BoardProbe: Sendable {
 
     func alsa(_ device: String, role: String) -> Finding {
         let cards = alsaCards()
-        let list = cards.isEmpty ? "no ALSA cards" : "cards: " + cards.map { "\($0.number) '\($0.id)'" }.joined(separator: ", ")
+        let list =
+            cards.isEmpty
+            ? "no ALSA cards" : "cards: " + cards.map { "\($0.number) '\($0.id)'" }.joined(separator: ", ")
         let subject = "alsa:\(device)"
         var card: String?
         if let colon = device.firstIndex(of: ":") {

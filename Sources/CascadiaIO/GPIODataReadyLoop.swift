@@ -48,7 +48,9 @@ final class DataReadyLoop: @unchecked Sendable {
         if count == 0 {
             throw DeviceError(
                 device: line.name,
-                reason: "data-ready never went low within \(timeoutMilliseconds) ms after \(step) (check its wiring and the ADC's power)")
+                reason:
+                    "data-ready never went low within \(timeoutMilliseconds) ms after \(step) (check its wiring and the ADC's power)"
+            )
         }
         return count
     }
@@ -78,13 +80,16 @@ final class DataReadyLoop: @unchecked Sendable {
             if count > 0 { break }
         }
         if count == 0 {
-            throw DeviceError(device: line.name, reason: "only stale data-ready edges after \(step) (check the ADC's clock)")
+            throw DeviceError(
+                device: line.name, reason: "only stale data-ready edges after \(step) (check the ADC's clock)")
         }
         let clockNow = now()
         if abs(clockNow - events[count - 1].timestampNanoseconds) > 10_000_000_000 {
             throw DeviceError(
                 device: line.name,
-                reason: "edge timestamps are not CLOCK_MONOTONIC (Linux older than 5.7 stamps GPIO events with CLOCK_REALTIME)")
+                reason:
+                    "edge timestamps are not CLOCK_MONOTONIC (Linux older than 5.7 stamps GPIO events with CLOCK_REALTIME)"
+            )
         }
         tracker = DataReadyTracker(nominalPeriodNanoseconds: periodNanoseconds)
         let decision = tracker.account(UnsafeBufferPointer(rebasing: events[..<count]), nowNanoseconds: clockNow)
@@ -109,7 +114,8 @@ final class DataReadyLoop: @unchecked Sendable {
         let sample = try read()
         if decision.lostConversions > 0 {
             ring.markGap(
-                frames: decision.lostConversions, monotonicNanoseconds: decision.conversionNanoseconds, cause: .upstream)
+                frames: decision.lostConversions, monotonicNanoseconds: decision.conversionNanoseconds, cause: .upstream
+            )
             framePosition += decision.lostConversions
         }
         Self.write(sample, at: decision.conversionNanoseconds, to: ring)

@@ -30,11 +30,13 @@ public final class LibgpiodEdgeLine: GPIOEdgeLine, @unchecked Sendable {
         let lines = gpiod_chip_num_lines(chip)
         guard offset < lines, let line = gpiod_chip_get_line(chip, offset) else {
             gpiod_chip_close(chip)
-            throw DeviceError(device: name, reason: "no line \(offset) on \(chipName) (it has \(lines) lines: 0-\(Int(lines) - 1))")
+            throw DeviceError(
+                device: name, reason: "no line \(offset) on \(chipName) (it has \(lines) lines: 0-\(Int(lines) - 1))")
         }
         // Internal pull-up: ADS1115 ALERT/RDY is open-drain; ADS1256 DRDY (push-pull) ignores it.
         // Kernels without bias support (< 5.5) refuse the flag; then request without it.
-        var requested = gpiod_line_request_falling_edge_events_flags(line, consumer, Int32(GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP))
+        var requested = gpiod_line_request_falling_edge_events_flags(
+            line, consumer, Int32(GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP))
         if requested != 0 && errno != EBUSY { requested = gpiod_line_request_falling_edge_events(line, consumer) }
         if requested != 0 {
             let code = errno
@@ -78,7 +80,8 @@ public final class LibgpiodEdgeLine: GPIOEdgeLine, @unchecked Sendable {
         let got = gpiod_line_event_read_multiple(line, cEvents, wanted)
         if got < 0 {
             if errno == EINTR || errno == EAGAIN { return 0 }
-            throw DeviceError(device: name, reason: "gpiod_line_event_read_multiple failed: " + String(cString: strerror(errno)))
+            throw DeviceError(
+                device: name, reason: "gpiod_line_event_read_multiple failed: " + String(cString: strerror(errno)))
         }
         for index in 0..<Int(got) {
             let event = cEvents[index]

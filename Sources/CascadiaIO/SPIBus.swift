@@ -26,7 +26,9 @@ extension SPIBus {
         var result: Result<Void, DeviceError> = .success(())
         bytes.withUnsafeBytes { write in
             do throws(DeviceError) {
-                try transfer(write: write, delayMicroseconds: delayMicroseconds, read: UnsafeMutableRawBufferPointer(start: nil, count: 0))
+                try transfer(
+                    write: write, delayMicroseconds: delayMicroseconds,
+                    read: UnsafeMutableRawBufferPointer(start: nil, count: 0))
             } catch { result = .failure(error) }
         }
         try result.get()

@@ -59,7 +59,9 @@ enum LinuxDeviceFile {
     static func waitReadable(
         _ fd: Int32, wake wakeFD: Int32, timeoutMilliseconds: Int32, device: String
     ) throws(DeviceError) -> PollOutcome {
-        var fds = (pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0))
+        var fds = (
+            pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)
+        )
         let ready = withUnsafeMutablePointer(to: &fds) {
             $0.withMemoryRebound(to: pollfd.self, capacity: 2) { poll($0, 2, timeoutMilliseconds) }
         }
@@ -114,7 +116,9 @@ public final class SPIDevBus: SPIBus {
     public func configure(mode: UInt8, maxSpeedHz: UInt32, bitsPerWord: UInt8) throws(DeviceError) {
         let fd = fd
         _ = try LinuxDeviceFile.check(device, "SPI_IOC_WR_MODE") { Int(cascadia_spi_set_mode(fd, mode)) }
-        _ = try LinuxDeviceFile.check(device, "SPI_IOC_WR_MAX_SPEED_HZ") { Int(cascadia_spi_set_max_speed_hz(fd, maxSpeedHz)) }
+        _ = try LinuxDeviceFile.check(device, "SPI_IOC_WR_MAX_SPEED_HZ") {
+            Int(cascadia_spi_set_max_speed_hz(fd, maxSpeedHz))
+        }
         _ = try LinuxDeviceFile.check(device, "SPI_IOC_WR_BITS_PER_WORD") {
             Int(cascadia_spi_set_bits_per_word(fd, bitsPerWord))
         }

@@ -21,7 +21,9 @@ final class ShakeSocket: @unchecked Sendable {
     init(address: String, port: UInt16) throws(DeviceError) {
         name = "udp:\(address):\(port)"
         let socketFD = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard socketFD >= 0 else { throw DeviceError(device: name, reason: "socket failed: " + String(cString: strerror(errno))) }
+        guard socketFD >= 0 else {
+            throw DeviceError(device: name, reason: "socket failed: " + String(cString: strerror(errno)))
+        }
         var local = sockaddr_in()
         local.sin_family = sa_family_t(AF_INET)
         local.sin_port = port.bigEndian
@@ -32,7 +34,9 @@ final class ShakeSocket: @unchecked Sendable {
         // No SO_REUSEADDR: on Linux it would let a second receiver bind the same UDP port and
         // silently take the datagrams; a port in use must be an error.
         let bound = withUnsafePointer(to: &local) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0 else {
             let reason = "cannot bind: " + String(cString: strerror(errno))
@@ -69,7 +73,8 @@ final class ShakeSocket: @unchecked Sendable {
     ///
     /// - Note: Real-time safe.
     func receive(into buffer: UnsafeMutableRawBufferPointer, timeoutMilliseconds: Int32) throws(DeviceError) -> Int? {
-        let outcome = try LinuxDeviceFile.waitReadable(fd, wake: wakeRead, timeoutMilliseconds: timeoutMilliseconds, device: name)
+        let outcome = try LinuxDeviceFile.waitReadable(
+            fd, wake: wakeRead, timeoutMilliseconds: timeoutMilliseconds, device: name)
         guard outcome == .readable else { return nil }
         return try receiveNow(into: buffer)
     }

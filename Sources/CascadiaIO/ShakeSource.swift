@@ -103,7 +103,8 @@ public final class ShakeSource: Source, @unchecked Sendable {
         self.name = name ?? SourceSpec.shake(spec).description
         self.stream = SampleStream(
             description: StreamDescription(
-                name: self.name, modality: .seismic, sampleRateHz: spec.sampleRateHz, channelCount: 1, sampleFormat: .s32))
+                name: self.name, modality: .seismic, sampleRateHz: spec.sampleRateHz, channelCount: 1,
+                sampleFormat: .s32))
         self.continuity = ShakeContinuity(sampleRateHz: spec.sampleRateHz)
         self.channel = Array(spec.channel.utf8)
         self.datagram = .allocate(byteCount: Self.maxDatagramBytes, alignment: 8)
@@ -156,7 +157,9 @@ public final class ShakeSource: Source, @unchecked Sendable {
     @discardableResult
     public func receiveOnce(timeoutMilliseconds: Int32) throws(DeviceError) -> Bool {
         guard let socket else { throw DeviceError(device: name, reason: "not open") }
-        guard let length = try socket.receive(into: datagram, timeoutMilliseconds: timeoutMilliseconds) else { return false }
+        guard let length = try socket.receive(into: datagram, timeoutMilliseconds: timeoutMilliseconds) else {
+            return false
+        }
         process(length: length)
         return true
     }
@@ -185,7 +188,8 @@ public final class ShakeSource: Source, @unchecked Sendable {
         case .first:
             stream.publishTimebase(
                 StreamTimebase(
-                    firstSampleMonotonicNanoseconds: monotonic, firstSampleRealtimeNanoseconds: header.timestampNanoseconds))
+                    firstSampleMonotonicNanoseconds: monotonic,
+                    firstSampleRealtimeNanoseconds: header.timestampNanoseconds))
         case .contiguous:
             break
         case .gap(let frames):
@@ -197,6 +201,7 @@ public final class ShakeSource: Source, @unchecked Sendable {
             return
         }
         packetCount.wrappingAdd(1, ordering: .relaxed)
-        _ = stream.ring.write(UnsafeBufferPointer(rebasing: samples[..<header.sampleCount]), monotonicNanoseconds: monotonic)
+        _ = stream.ring.write(
+            UnsafeBufferPointer(rebasing: samples[..<header.sampleCount]), monotonicNanoseconds: monotonic)
     }
 }

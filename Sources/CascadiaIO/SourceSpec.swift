@@ -85,7 +85,9 @@ public struct ShakeSourceSpec: Equatable, Sendable {
     /// Local address to bind (IPv4 dotted quad).
     public var bindAddress: String
 
-    public init(port: UInt16 = 8888, channel: String = "EHZ", sampleRateHz: Double = 100, bindAddress: String = "0.0.0.0") {
+    public init(
+        port: UInt16 = 8888, channel: String = "EHZ", sampleRateHz: Double = 100, bindAddress: String = "0.0.0.0"
+    ) {
         self.port = port
         self.channel = channel
         self.sampleRateHz = sampleRateHz
@@ -153,7 +155,9 @@ struct SourceSpecParser {
         let rest = String(text[text.index(after: colon)...])
         switch kind {
         case "alsa":
-            guard !rest.isEmpty else { throw fail("device", "empty ALSA device name (e.g. alsa:plughw:CARD=Device,DEV=0)") }
+            guard !rest.isEmpty else {
+                throw fail("device", "empty ALSA device name (e.g. alsa:plughw:CARD=Device,DEV=0)")
+            }
             return .alsa(device: rest)
         case "file":
             guard !rest.isEmpty else { throw fail("path", "empty path (e.g. file:recordings/sim/seismic.mseed)") }
@@ -172,7 +176,8 @@ struct SourceSpecParser {
         var options: [String: String] = [:]
         for part in parts.dropFirst() {
             guard let equals = part.firstIndex(of: "=") else {
-                throw fail(part.isEmpty ? "options" : part, "expected key=value (keys: \(allowed.joined(separator: ", ")))")
+                throw fail(
+                    part.isEmpty ? "options" : part, "expected key=value (keys: \(allowed.joined(separator: ", ")))")
             }
             let key = String(part[..<equals])
             let value = String(part[part.index(after: equals)...])
@@ -198,7 +203,8 @@ struct SourceSpecParser {
         return GPIOLineSpec(chip: String(pieces[0]), offset: offset)
     }
 
-    func number<T: FixedWidthInteger>(_ key: String, _ value: String?, default fallback: T) throws(SourceSpecError) -> T {
+    func number<T: FixedWidthInteger>(_ key: String, _ value: String?, default fallback: T) throws(SourceSpecError) -> T
+    {
         guard let value else { return fallback }
         let parsed = value.hasPrefix("0x") ? T(value.dropFirst(2), radix: 16) : T(value)
         guard let parsed else { throw fail(key, "'\(value)' is not a valid integer in \(T.min)…\(T.max)") }
@@ -249,7 +255,9 @@ struct SourceSpecParser {
         let alert = try gpioLine("alert", o["alert"])
         var rateValue = 128
         if let text = o["rate"] {
-            guard let value = Int(text) else { throw fail("rate", "'\(text)' is not an integer number of samples per second") }
+            guard let value = Int(text) else {
+                throw fail("rate", "'\(text)' is not an integer number of samples per second")
+            }
             rateValue = value
         }
         let configuration = ADS1115Configuration(

@@ -34,7 +34,8 @@ public struct SourceFactory: Sendable {
         let name = SourceSpec.ads1256(spec).description
         let configuration = spec.configuration
         return DataReadySource<ADS1256Device>(
-            name: name, description: configuration.streamDescription(name: name), clock: { SystemClock.monotonicNanoseconds() }
+            name: name, description: configuration.streamDescription(name: name),
+            clock: { SystemClock.monotonicNanoseconds() }
         ) { () throws(DeviceError) in
             let spi = try SPIDevBus(path: spec.spiDevice)
             let line = try LibgpiodEdgeLine(chipName: spec.dataReady.chip, offset: spec.dataReady.offset)
@@ -48,7 +49,8 @@ public struct SourceFactory: Sendable {
         let name = SourceSpec.ads1115(spec).description
         let configuration = spec.configuration
         return DataReadySource<ADS1115Device>(
-            name: name, description: configuration.streamDescription(name: name), clock: { SystemClock.monotonicNanoseconds() }
+            name: name, description: configuration.streamDescription(name: name),
+            clock: { SystemClock.monotonicNanoseconds() }
         ) { () throws(DeviceError) in
             let i2c = try I2CDevBus(path: spec.i2cDevice)
             let line = try LibgpiodEdgeLine(chipName: spec.alert.chip, offset: spec.alert.offset)
@@ -96,7 +98,8 @@ extension BoardConfig {
             guard let stream else { continue }
             let factory = SourceFactory.standard(
                 modality: modality, sampleRateHz: stream.sampleRateHz, channels: stream.channels,
-                periodFrames: stream.periodFrames, bufferFrames: stream.bufferFrames, replaySpeed: replaySpeed, epoch: epoch)
+                periodFrames: stream.periodFrames, bufferFrames: stream.bufferFrames, replaySpeed: replaySpeed,
+                epoch: epoch)
             sources.append((modality, try factory.makeSource(stream.source)))
         }
         return sources

@@ -54,7 +54,8 @@ enum BoardsCommand: Command {
                 print(
                     "  " + finding.status.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
                         + finding.role.padding(toLength: roleWidth + 2, withPad: " ", startingAt: 0)
-                        + finding.subject.padding(toLength: subjectWidth + 2, withPad: " ", startingAt: 0) + finding.detail)
+                        + finding.subject.padding(toLength: subjectWidth + 2, withPad: " ", startingAt: 0)
+                        + finding.detail)
             }
             let absent = findings.filter { $0.status == .missing }.count
             let present = findings.filter { $0.status == .present }.count
@@ -78,7 +79,8 @@ enum BoardsCommand: Command {
             "  window \(rate(c.window.lengthSeconds)) s, hop \(rate(c.window.hopSeconds)) s, \(c.window.intervals) intervals;"
                 + " budget \(rate(c.budgetMilliseconds)) ms; plan \(c.planPath)")
         lines.append(
-            "  threads: capture \(thread(c.captureThread)); processing \(thread(c.processingThread)); mlockall \(c.mlockall ? "on" : "off")")
+            "  threads: capture \(thread(c.captureThread)); processing \(thread(c.processingThread)); mlockall \(c.mlockall ? "on" : "off")"
+        )
         return lines.joined(separator: "\n")
     }
 

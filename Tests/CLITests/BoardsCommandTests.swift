@@ -4,7 +4,8 @@ import Testing
 /// `cascadia boards check` run as the real binary.
 @Suite struct BoardsCommandTests {
     func temporaryFolder() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-boards-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-boards-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: path + "/dev", withIntermediateDirectories: true)
         return path
     }

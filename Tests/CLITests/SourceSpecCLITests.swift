@@ -4,7 +4,9 @@ import Testing
 /// Device source specs on a real command line (`cascadia record --source …`).
 @Suite struct SourceSpecCLITests {
     @Test func aBadSpecIsAUsageErrorNamingTheOption() throws {
-        let result = try CLIHarness.run(["record", "--source", "ads1115:/dev/i2c-1,addr=0x50,alert=gpiochip0:27", "--out", "/nonexistent/x"])
+        let result = try CLIHarness.run([
+            "record", "--source", "ads1115:/dev/i2c-1,addr=0x50,alert=gpiochip0:27", "--out", "/nonexistent/x",
+        ])
         #expect(result.status == 64)
         #expect(
             result.stderr
@@ -14,8 +16,11 @@ import Testing
 
     @Test(.enabled(if: !FileManager.default.fileExists(atPath: "/dev/spidev0.0")))
     func withoutSPITheADS1256IsUnavailableWithOneLine() throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-rec-\(UUID().uuidString)").path
-        let result = try CLIHarness.run(["record", "--source", "ads1256:/dev/spidev0.0,drdy=gpiochip0:17", "--out", out])
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-rec-\(UUID().uuidString)")
+            .path
+        let result = try CLIHarness.run([
+            "record", "--source", "ads1256:/dev/spidev0.0,drdy=gpiochip0:17", "--out", out,
+        ])
         #expect(result.status == 69)
         #expect(
             result.stderr
@@ -26,13 +31,16 @@ import Testing
     @Test(.enabled(if: !FileManager.default.fileExists(atPath: "/dev/gpiochip0")))
     func withoutGPIOTheADS1115IsUnavailableWithOneLine() throws {
         // A regular file stands in for the I²C adapter so that opening gets as far as the GPIO chip.
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-rec-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-rec-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: folder + "/i2c-1", contents: nil)
         let spec = "ads1115:/dev/../\(folder)/i2c-1,alert=gpiochip0:27"
         let result = try CLIHarness.run(["record", "--source", spec, "--out", folder + "/out"])
         #expect(result.status == 69)
-        #expect(result.stderr.hasPrefix("cascadia record: gpiochip0:27: cannot open /dev/gpiochip0: No such file or directory"))
+        #expect(
+            result.stderr.hasPrefix(
+                "cascadia record: gpiochip0:27: cannot open /dev/gpiochip0: No such file or directory"))
         #expect(result.stderr.filter { $0 == "\n" }.count == 1)
     }
 }

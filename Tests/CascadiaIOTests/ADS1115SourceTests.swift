@@ -24,7 +24,10 @@ import Testing
         bus.firstConversion = Self.t0
         let line = FakeEdgeLine(name: "gpiochip0:27", clock: clock, script: script, blocksWhenExhausted: false)
         let device = ADS1115Device(i2c: bus, configuration: configuration)
-        return (device, bus, DataReadyLoop(line: line, periodNanoseconds: configuration.periodNanoseconds, clock: clock.read))
+        return (
+            device, bus,
+            DataReadyLoop(line: line, periodNanoseconds: configuration.periodNanoseconds, clock: clock.read)
+        )
     }
 
     @Test func setUpWritesThresholdsAndConfigByteForByte() throws {
@@ -41,7 +44,9 @@ import Testing
         #expect(ADS1115Configuration(samplesPerSecond: 8, mux: 3, fullScaleMillivolts: 256).configRegister == 0x3A00)
     }
 
-    @Test(arguments: [([0x7F, 0xFF], 32767), ([0x80, 0x00], -32768), ([0xFF, 0xFF], -1), ([0x01, 0x00], 256)] as [([UInt8], Int32)])
+    @Test(
+        arguments: [([0x7F, 0xFF], 32767), ([0x80, 0x00], -32768), ([0xFF, 0xFF], -1), ([0x01, 0x00], 256)]
+            as [([UInt8], Int32)])
     func decodesSixteenBitTwosComplement(bytes: [UInt8], value: Int32) {
         #expect(ADS1115.decodeSample(bytes[0], bytes[1]) == value)
     }
@@ -49,9 +54,13 @@ import Testing
     @Test func readsEveryConversionOfAnEightPercentSlowChipAndReportsALostRun() throws {
         // 128 sps nominal (7.8125 ms); this chip converts every 8.4375 ms (−8 %, within ±10 %).
         let actual: Int64 = 8_437_500
-        var script = (0...40).map { k in FakeEdgeLine.Batch(events: [Self.t0 + k * actual], readAt: Self.t0 + k * actual + 40_000) }
+        var script = (0...40).map { k in
+            FakeEdgeLine.Batch(events: [Self.t0 + k * actual], readAt: Self.t0 + k * actual + 40_000)
+        }
         // Ten edges lost (the reader stalled), then regular again.
-        script += (51...53).map { k in FakeEdgeLine.Batch(events: [Self.t0 + k * actual], readAt: Self.t0 + k * actual + 40_000) }
+        script += (51...53).map { k in
+            FakeEdgeLine.Batch(events: [Self.t0 + k * actual], readAt: Self.t0 + k * actual + 40_000)
+        }
         let (device, bus, loop) = make(actualPeriod: actual, script: script)
         try device.configure(loop)
         let ring = SPSCRingBuffer<Int32>(capacityFrames: 128)
@@ -59,7 +68,8 @@ import Testing
         DataReadyLoop.write(first.sample, at: first.monotonicNanoseconds, to: ring)
         for _ in 1..<script.count { #expect(try loop.step(into: ring, read: device.readConversion)) }
         // value(k) = 100·k − 300
-        let expected: [RingItem] = (0...40).map { .sample(Int32($0 * 100 - 300)) } + [.gap(10)]
+        let expected: [RingItem] =
+            (0...40).map { .sample(Int32($0 * 100 - 300)) } + [.gap(10)]
             + (51...53).map { .sample(Int32($0 * 100 - 300)) }
         #expect(drainRing(ring) == expected)
         #expect(loop.tracker.lostEdges == 10)

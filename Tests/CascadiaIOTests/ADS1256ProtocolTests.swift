@@ -3,10 +3,11 @@ import Testing
 @testable import CascadiaIO
 
 @Suite struct ADS1256ProtocolTests {
-    @Test(arguments: [
-        ([0x7F, 0xFF, 0xFF], 8_388_607), ([0x80, 0x00, 0x00], -8_388_608), ([0xFF, 0xFF, 0xFF], -1),
-        ([0x00, 0x00, 0x01], 1), ([0x00, 0x00, 0x00], 0), ([0xFF, 0xEC, 0x78], -5000),
-    ] as [([UInt8], Int32)])
+    @Test(
+        arguments: [
+            ([0x7F, 0xFF, 0xFF], 8_388_607), ([0x80, 0x00, 0x00], -8_388_608), ([0xFF, 0xFF, 0xFF], -1),
+            ([0x00, 0x00, 0x01], 1), ([0x00, 0x00, 0x00], 0), ([0xFF, 0xEC, 0x78], -5000),
+        ] as [([UInt8], Int32)])
     func decodesTwentyFourBitTwosComplement(bytes: [UInt8], value: Int32) {
         #expect(ADS1256.decodeSample(bytes[0], bytes[1], bytes[2]) == value)
     }

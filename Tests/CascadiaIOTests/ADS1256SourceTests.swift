@@ -39,7 +39,8 @@ import Testing
         .configure(mode: 1, speedHz: 1_920_000, bits: 8),
         .transfer(write: [0xFE], delayMicroseconds: 4, readCount: 0),  // RESET
         .transfer(write: [0x0F], delayMicroseconds: 4, readCount: 0),  // SDATAC
-        .transfer(write: [0x50, 0x03, 0x00, 0x01, 0x00, 0x82], delayMicroseconds: 4, readCount: 0),  // WREG STATUS..DRATE
+        // WREG STATUS..DRATE
+        .transfer(write: [0x50, 0x03, 0x00, 0x01, 0x00, 0x82], delayMicroseconds: 4, readCount: 0),
         .transfer(write: [0x10, 0x03], delayMicroseconds: 7, readCount: 4),  // RREG STATUS..DRATE, t6
         .transfer(write: [0xF0], delayMicroseconds: 4, readCount: 0),  // SELFCAL
     ]
@@ -66,12 +67,15 @@ import Testing
 
     @Test func registerValuesFollowTheConfiguration() throws {
         let configuration = ADS1256Configuration(
-            samplesPerSecond: 1_000, gain: 64, positiveInput: 2, negativeInput: 8, inputBuffer: true, spiClockHz: 1_000_000)
+            samplesPerSecond: 1_000, gain: 64, positiveInput: 2, negativeInput: 8, inputBuffer: true,
+            spiClockHz: 1_000_000)
         let (device, bus, _, loop) = makeDevice(script: Self.setup, configuration: configuration)
         try device.configure(loop)
         #expect(bus.transcript[0] == .configure(mode: 1, speedHz: 1_000_000, bits: 8))
         // STATUS BUFEN, MUX AIN2/AINCOM, ADCON PGA=64 (110), DRATE 1000 sps.
-        #expect(bus.transcript[3] == .transfer(write: [0x50, 0x03, 0x02, 0x28, 0x06, 0xA1], delayMicroseconds: 4, readCount: 0))
+        #expect(
+            bus.transcript[3]
+                == .transfer(write: [0x50, 0x03, 0x02, 0x28, 0x06, 0xA1], delayMicroseconds: 4, readCount: 0))
     }
 
     @Test func continuousReadCountsLostEdgesAndMarksGaps() throws {
@@ -119,7 +123,8 @@ import Testing
         #expect(
             source.dataReadyCounters
                 == DataReadyCounters(
-                    edges: 24, lostEdges: 4, lostConversions: 20, queueOverflows: 1, stalls: 0, periodNanoseconds: Self.period))
+                    edges: 24, lostEdges: 4, lostConversions: 20, queueOverflows: 1, stalls: 0,
+                    periodNanoseconds: Self.period))
         #expect(source.streamDescription.sampleFormat == .s24)
     }
 

@@ -17,10 +17,10 @@ import Testing
     }
 
     /// `minimal` with `key` replaced (or added) at the top level.
-    func with(_ key: String, _ json: String) -> String {
-        var object = (try! JSONSerialization.jsonObject(with: Data(Self.minimal.utf8))) as! [String: Any]
-        object[key] = try! JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed)
-        return String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+    func with(_ key: String, _ json: String) throws -> String {
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(Self.minimal.utf8)) as? [String: Any])
+        object[key] = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed)
+        return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
     }
 
     @Test(arguments: ["rpi4", "rpi5", "rpi-zero2w", "sim"])
@@ -77,37 +77,59 @@ import Testing
     @Test(arguments: [
         ("budget_ms", "0", "budget_ms: 0.0 ms is outside (0, hop = 1000.0 ms]; a longer budget lets windows queue up"),
         ("budget_ms", "\"60\"", "budget_ms: expected a number"),
-        ("bugdet_ms", "60",
-         "bugdet_ms: unknown field (allowed here: board, description, acoustic, seismic, window, budget_ms, plan, threads, mlockall, control_socket, replay)"),
+        (
+            "bugdet_ms", "60",
+            "bugdet_ms: unknown field (allowed here: board, description, acoustic, seismic, window, budget_ms, plan, threads, mlockall, control_socket, replay)"
+        ),
         ("board", "\"\"", "board: required (a name)"),
         ("mlockall", "1", "mlockall: expected true or false"),
         ("window", "{\"length_s\": 2, \"hop_s\": 3}", "window.hop_s: 3.0 s is outside (0, length_s = 2.0 s]"),
-        ("window", "{\"intervals\": 3}",
-         "window.intervals: a 2.0 s window of seismic at 100.0 Hz is 200.0 samples, not 3 whole intervals"),
+        (
+            "window", "{\"intervals\": 3}",
+            "window.intervals: a 2.0 s window of seismic at 100.0 Hz is 200.0 samples, not 3 whole intervals"
+        ),
         ("window", "{\"intervals\": 2.5}", "window.intervals: expected an integer, got 2.5"),
-        ("threads", "{\"capture\": {\"rt_priority\": 120}}", "threads.capture.rt_priority: SCHED_FIFO priority 120 is outside 1…99"),
+        (
+            "threads", "{\"capture\": {\"rt_priority\": 120}}",
+            "threads.capture.rt_priority: SCHED_FIFO priority 120 is outside 1…99"
+        ),
         ("threads", "{\"capture\": {\"cpus\": [1, 1]}}", "threads.capture.cpus: a CPU is listed twice"),
         ("threads", "{\"processing\": {\"cpus\": 3}}", "threads.processing.cpus: expected a list of CPU numbers"),
-        ("threads", "{\"processing\": {\"cpu\": [3]}}",
-         "threads.processing.cpu: unknown field (allowed here: cpus, rt_priority, prefault_stack_bytes)"),
-        ("control_socket", "\"control.sock\"",
-         "control_socket: 'control.sock' must be an absolute path shorter than 108 bytes (sun_path)"),
-        ("seismic", "{\"source\": \"shake:udp:8888\", \"sample_rate_hz\": 200}",
-         "seismic.sample_rate_hz: 200 Hz but the source runs at 100 sps (set rate= in the source or change this)"),
-        ("seismic", "{\"source\": \"ads1256:/dev/spidev0.0\", \"sample_rate_hz\": 100}",
-         "seismic.source: 'ads1256:/dev/spidev0.0': drdy: required (e.g. drdy=gpiochip0:17)"),
+        (
+            "threads", "{\"processing\": {\"cpu\": [3]}}",
+            "threads.processing.cpu: unknown field (allowed here: cpus, rt_priority, prefault_stack_bytes)"
+        ),
+        (
+            "control_socket", "\"control.sock\"",
+            "control_socket: 'control.sock' must be an absolute path shorter than 108 bytes (sun_path)"
+        ),
+        (
+            "seismic", "{\"source\": \"shake:udp:8888\", \"sample_rate_hz\": 200}",
+            "seismic.sample_rate_hz: 200 Hz but the source runs at 100 sps (set rate= in the source or change this)"
+        ),
+        (
+            "seismic", "{\"source\": \"ads1256:/dev/spidev0.0\", \"sample_rate_hz\": 100}",
+            "seismic.source: 'ads1256:/dev/spidev0.0': drdy: required (e.g. drdy=gpiochip0:17)"
+        ),
         ("seismic", "{\"sample_rate_hz\": 100}", "seismic.source: required (e.g. alsa:plughw:CARD=Device,DEV=0)"),
-        ("seismic", "{\"source\": \"file:x.mseed\", \"sample_rate_hz\": 100, \"period_frames\": 64}",
-         "seismic.period_frames: only for alsa: sources"),
-        ("acoustic", "{\"source\": \"shake:udp:9999\", \"sample_rate_hz\": 100}",
-         "acoustic.source: a shake source is seismic; use alsa: or file:"),
-        ("acoustic", "{\"source\": \"alsa:default\", \"sample_rate_hz\": 8000, \"period_frames\": 256, \"buffer_frames\": 300}",
-         "acoustic.buffer_frames: 300 must be at least two periods (512) and at most 1048576"),
+        (
+            "seismic", "{\"source\": \"file:x.mseed\", \"sample_rate_hz\": 100, \"period_frames\": 64}",
+            "seismic.period_frames: only for alsa: sources"
+        ),
+        (
+            "acoustic", "{\"source\": \"shake:udp:9999\", \"sample_rate_hz\": 100}",
+            "acoustic.source: a shake source is seismic; use alsa: or file:"
+        ),
+        (
+            "acoustic",
+            "{\"source\": \"alsa:default\", \"sample_rate_hz\": 8000, \"period_frames\": 256, \"buffer_frames\": 300}",
+            "acoustic.buffer_frames: 300 must be at least two periods (512) and at most 1048576"
+        ),
         ("replay", "{\"speed\": -1}", "replay.speed: -1.0 is outside 0…1000"),
     ])
     func badFieldsAreConfigErrorsNamingTheField(key: String, json: String, message: String) {
         do {
-            _ = try decode(with(key, json))
+            _ = try decode(try with(key, json))
             Issue.record("accepted \(key) = \(json)")
         } catch let error as any CascadiaError {
             #expect(error.exitCode == .config)
@@ -118,7 +140,10 @@ import Testing
     }
 
     @Test func aBoardNeedsAStream() {
-        #expect(throws: BoardConfigError(path: "b.json", field: "acoustic", reason: "a board needs an acoustic or a seismic stream (or both)")) {
+        #expect(
+            throws: BoardConfigError(
+                path: "b.json", field: "acoustic", reason: "a board needs an acoustic or a seismic stream (or both)")
+        ) {
             try decode(#"{"board": "x", "budget_ms": 50, "plan": "p"}"#, path: "b.json")
         }
     }
@@ -134,13 +159,16 @@ import Testing
         #expect(throws: BoardConfigError(path: "/nonexistent/board.json", field: "", reason: "no such file")) {
             try BoardConfig.load(path: "/nonexistent/board.json")
         }
-        #expect(throws: BoardConfigError(path: "b.json", field: "", reason: "expected a JSON object at the top level")) {
+        #expect(throws: BoardConfigError(path: "b.json", field: "", reason: "expected a JSON object at the top level"))
+        {
             try decode("[1, 2]", path: "b.json")
         }
     }
 
     @Test func makeSourcesReplaysRealRecordingsAtTheBoardRates() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-board-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cascadia-board-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createDirectory(atPath: folder + "/rec", withIntermediateDirectories: true)
         try TestRecordings.writeSound(
             folder + "/rec/acoustic.flac", .flac, rateHz: 8000, channels: 1,
@@ -160,7 +188,9 @@ import Testing
         #expect(sources.allSatisfy { $0.source is ReplaySource })
 
         // A recording at another rate than the board says is a data error (65) naming the file.
-        let wrong = try decode(board.replacingOccurrences(of: "\"sample_rate_hz\": 8000", with: "\"sample_rate_hz\": 16000"), path: folder + "/sim.json")
+        let wrong = try decode(
+            board.replacingOccurrences(of: "\"sample_rate_hz\": 8000", with: "\"sample_rate_hz\": 16000"),
+            path: folder + "/sim.json")
         do {
             _ = try wrong.makeSources()
             Issue.record("accepted an 8 kHz recording for a 16 kHz stream")
@@ -176,9 +206,14 @@ import Testing
             """
         let shake = try decode(board).makeSources()
         #expect(shake.first?.source is ShakeSource)
-        let adc = try decode(board.replacingOccurrences(of: "shake:udp:8888", with: "ads1256:/dev/spidev0.0,drdy=gpiochip0:17")).makeSources()
-        #expect(adc.first?.source.streamDescription == StreamDescription(
-            name: "ads1256:/dev/spidev0.0,drdy=gpiochip0:17,rate=100,gain=1,pos=0,neg=1,buffer=off,speed=1920000",
-            modality: .seismic, sampleRateHz: 100, channelCount: 1, sampleFormat: .s24))
+        let adc = try decode(
+            board.replacingOccurrences(of: "shake:udp:8888", with: "ads1256:/dev/spidev0.0,drdy=gpiochip0:17")
+        ).makeSources()
+        #expect(
+            adc.first?.source.streamDescription
+                == StreamDescription(
+                    name:
+                        "ads1256:/dev/spidev0.0,drdy=gpiochip0:17,rate=100,gain=1,pos=0,neg=1,buffer=off,speed=1920000",
+                    modality: .seismic, sampleRateHz: 100, channelCount: 1, sampleFormat: .s24))
     }
 }

@@ -7,7 +7,8 @@ import Testing
 @Suite struct BoardProbeTests {
     /// A temporary root with /proc/asound/cards listing `cards` and empty files for `nodes`.
     func makeRoot(cards: String?, nodes: [String]) throws -> String {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-probe-\(UUID().uuidString)").path
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-probe-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: root + "/dev", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/proc/asound", withIntermediateDirectories: true)
         if let cards { try cards.write(toFile: root + "/proc/asound/cards", atomically: true, encoding: .utf8) }

@@ -170,14 +170,18 @@ final class FakeADS1115Bus: I2CBus, @unchecked Sendable {
     func write(_ bytes: UnsafeRawBufferPointer) throws(DeviceError) {
         let tx = Array(bytes)
         transcript.append(.write(tx))
-        guard address == answersAt else { throw DeviceError(device: device, reason: "i2c write failed: Remote I/O error") }
+        guard address == answersAt else {
+            throw DeviceError(device: device, reason: "i2c write failed: Remote I/O error")
+        }
         pointer = Int(tx[0] & 0x3)
         if tx.count == 3 { registers[pointer] = UInt16(tx[1]) << 8 | UInt16(tx[2]) }
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(DeviceError) {
         transcript.append(.read(count: buffer.count))
-        guard address == answersAt else { throw DeviceError(device: device, reason: "i2c read failed: Remote I/O error") }
+        guard address == answersAt else {
+            throw DeviceError(device: device, reason: "i2c read failed: Remote I/O error")
+        }
         var word = registers[pointer]
         if pointer == 0 {
             word = UInt16(bitPattern: value((clock.now - firstConversion) / periodNanoseconds))

@@ -22,7 +22,9 @@ import Testing
         let line = try LibgpiodEdgeLine(chipName: "gpiochip0", offset: 17)
         var events = [GPIOEdgeEvent](repeating: .init(timestampNanoseconds: 0), count: 16)
         line.interrupt()
-        let count = try events.withUnsafeMutableBufferPointer { try line.waitForEvents(into: $0, timeoutMilliseconds: 1_000) }
+        let count = try events.withUnsafeMutableBufferPointer {
+            try line.waitForEvents(into: $0, timeoutMilliseconds: 1_000)
+        }
         #expect(count == 0)
     }
 }

@@ -12,8 +12,10 @@ import Testing
             Issue.record("opened a missing spidev")
         } catch {
             #expect(error.exitCode == .unavailable)
-            #expect(error.description.hasPrefix(
-                "/dev/spidev0.0: cannot open: No such file or directory (enable SPI: dtparam=spi=on in /boot/firmware/config.txt)"))
+            #expect(
+                error.description.hasPrefix(
+                    "/dev/spidev0.0: cannot open: No such file or directory (enable SPI: dtparam=spi=on in /boot/firmware/config.txt)"
+                ))
             #expect(!error.description.contains("\n"))
         }
     }
@@ -50,13 +52,19 @@ import Testing
     @Test(.enabled(if: HardwareGate.enabled))
     func hardwareADS1256DeliversConversionsOnTime() throws {
         let text = HardwareGate.spec("CASCADIA_ADS1256", default: "ads1256:/dev/spidev0.0,drdy=gpiochip0:17")
-        guard case .ads1256(let spec) = try SourceSpec.parse(text) else { throw DeviceError(device: text, reason: "not ads1256") }
+        guard case .ads1256(let spec) = try SourceSpec.parse(text) else {
+            throw DeviceError(device: text, reason: "not ads1256")
+        }
         let line = try LibgpiodEdgeLine(chipName: spec.dataReady.chip, offset: spec.dataReady.offset)
         let device = ADS1256Device(spi: try SPIDevBus(path: spec.spiDevice), configuration: spec.configuration)
-        let loop = DataReadyLoop(line: line, periodNanoseconds: device.periodNanoseconds) { SystemClock.monotonicNanoseconds() }
+        let loop = DataReadyLoop(line: line, periodNanoseconds: device.periodNanoseconds) {
+            SystemClock.monotonicNanoseconds()
+        }
         try device.configure(loop)
         let ring = SPSCRingBuffer<Int32>(capacityFrames: 64)
-        let first = try loop.first(timeoutMilliseconds: device.firstConversionTimeoutMilliseconds, after: "SELFCAL", read: device.readFirstConversion)
+        let first = try loop.first(
+            timeoutMilliseconds: device.firstConversionTimeoutMilliseconds, after: "SELFCAL",
+            read: device.readFirstConversion)
         #expect((-8_388_608...8_388_607).contains(first.sample))
         for _ in 0..<50 { _ = try loop.step(into: ring, read: device.readConversion) }
         try device.shutDown(loop)

@@ -3,7 +3,9 @@ import Testing
 @testable import CascadiaIO
 
 @Suite struct ShakePacketTests {
-    func parse(_ text: String, capacity: Int = 64) -> (Result<ShakePacket.Header, ShakePacket.Malformed>, [Int32], String) {
+    func parse(_ text: String, capacity: Int = 64) -> (
+        Result<ShakePacket.Header, ShakePacket.Malformed>, [Int32], String
+    ) {
         var samples = [Int32](repeating: 0, count: capacity)
         let bytes = Array(text.utf8)
         let result = bytes.withUnsafeBytes { raw in
@@ -79,7 +81,9 @@ import Testing
                 bytes = (0..<Int(next() % 64)).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }
             }
             var samples = [Int32](repeating: 0, count: 4)
-            let result = bytes.withUnsafeBytes { raw in samples.withUnsafeMutableBufferPointer { ShakePacket.parse(raw, samples: $0) } }
+            let result = bytes.withUnsafeBytes { raw in
+                samples.withUnsafeMutableBufferPointer { ShakePacket.parse(raw, samples: $0) }
+            }
             if case .success(let header) = result {
                 parsed += 1
                 #expect(header.sampleCount >= 1 && header.sampleCount <= 4)

@@ -35,7 +35,8 @@ import Testing
     }
 
     func openSource(channel: String = "EHZ") throws -> ShakeSource {
-        let source = ShakeSource(spec: ShakeSourceSpec(port: 0, channel: channel, sampleRateHz: 100, bindAddress: "127.0.0.1"))
+        let source = ShakeSource(
+            spec: ShakeSourceSpec(port: 0, channel: channel, sampleRateHz: 100, bindAddress: "127.0.0.1"))
         try source.open()
         return source
     }
@@ -69,7 +70,8 @@ import Testing
         sender.send(Self.packet(first: 125))
         for _ in 0..<5 { #expect(try source.receiveOnce(timeoutMilliseconds: 2_000)) }
         #expect(source.latePackets == 1)
-        let expected: [RingItem] = (0..<50).map { .sample(Int32($0)) } + [.gap(50)] + (100..<150).map { .sample(Int32($0)) }
+        let expected: [RingItem] =
+            (0..<50).map { .sample(Int32($0)) } + [.gap(50)] + (100..<150).map { .sample(Int32($0)) }
         #expect(drainRing(source.stream.ring) == expected)
         #expect(source.counters.gapFrames == 50)
     }
