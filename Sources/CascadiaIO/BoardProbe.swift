@@ -1,3 +1,4 @@
+import CascadiaCore
 import Foundation
 
 /// Looks for the devices and files a board file names, without opening them for capture.
@@ -11,6 +12,8 @@ public struct BoardProbe: Sendable {
     public enum Status: String, Sendable, Equatable {
         case present
         case missing
+        /// Present but not usable as configured (a recording at another rate, a corrupt file).
+        case unusable
         /// Informational; does not make the check fail.
         case note
     }
@@ -33,7 +36,11 @@ public struct BoardProbe: Sendable {
         var findings: [Finding] = []
         for (role, stream) in [("acoustic", config.acoustic), ("seismic", config.seismic)] {
             guard let stream else { continue }
-            findings += probe(stream.source, role: role)
+            if case .file(let path) = stream.source {
+                findings.append(recording(path, role: role, stream: stream))
+            } else {
+                findings += probe(stream.source, role: role)
+            }
         }
         findings.append(file(config.planPath, role: "plan"))
         let socketDirectory = (config.controlSocket as NSString).deletingLastPathComponent
@@ -62,6 +69,31 @@ public struct BoardProbe: Sendable {
                 line(s.alert, role: "\(role) alert"),
             ]
         case .shake(let s): return [udpPort(s, role: role)]
+        }
+    }
+
+    /// A `file:` source: readable, and loadable by `ReplaySource` at the stream's rate and channel
+    /// count (the whole file is read and checked, as the replay would).
+    func recording(_ path: String, role: String, stream: BoardConfig.Stream) -> Finding {
+        let readable = file(path, role: role)
+        guard readable.status == .present else { return readable }
+        var options = ReplayOptions()
+        options.expectedSampleRateHz = stream.sampleRateHz
+        options.expectedChannelCount = stream.channels
+        do {
+            let replay = try ReplaySource(path: path, options: options)
+            let seconds = Double(replay.frameCount) / stream.sampleRateHz
+            let labels = replay.labelsPath.map {
+                "\(replay.labels.count) labels in \(($0 as NSString).lastPathComponent)"
+            }
+            return Finding(
+                role: role, subject: path, status: .present,
+                detail: "\(formatRate(stream.sampleRateHz)) Hz, \(stream.channels) channel(s), "
+                    + String(format: "%.1f s", seconds) + (labels.map { ", \($0)" } ?? ", no labels"))
+        } catch let error as any CascadiaError {
+            return Finding(role: role, subject: path, status: .unusable, detail: error.description)
+        } catch {
+            return Finding(role: role, subject: path, status: .unusable, detail: "\(error)")
         }
     }
 

@@ -13,12 +13,13 @@ enum BoardsCommand: Command {
         Validates each board file (boards/*.json; schema in docs/devices.md) and probes what it
         names without opening anything for capture: the ALSA card (/proc/asound), spidev and
         i2c-dev nodes, the DRDY/ALERT GPIO line (libgpiod: chip label, line name, whether it is
-        in use), the Raspberry Shake UDP port (bound for a moment), replayed files and the plan.
+        in use), the Raspberry Shake UDP port (bound for a moment), the plan, and replayed files
+        (loaded and checked against the stream's rate and channel count).
 
           --root DIR   look for /dev and /proc under DIR instead of / (for testing)
 
-        exit status: 0 every device present, 69 something missing, 78 an invalid board file,
-        64 bad usage.
+        exit status: 0 everything present, 69 something missing, 65 a recording unusable at the
+        board's rate, 78 an invalid board file, 64 bad usage.
         """
 
     static func run(_ arguments: [String]) throws -> ExitCode {
@@ -44,6 +45,7 @@ enum BoardsCommand: Command {
         }
         guard !files.isEmpty else { throw UsageError("boards check: name at least one board file") }
         var missing = 0
+        var unusable = 0
         for file in files {
             let config = try BoardConfig.load(path: file)
             print(summary(config))
@@ -59,10 +61,12 @@ enum BoardsCommand: Command {
             }
             let absent = findings.filter { $0.status == .missing }.count
             let present = findings.filter { $0.status == .present }.count
-            print("  \(present) present, \(absent) missing")
+            let bad = findings.filter { $0.status == .unusable }.count
+            print("  \(present) present, \(absent) missing" + (bad > 0 ? ", \(bad) unusable" : ""))
             missing += absent
+            unusable += bad
         }
-        return missing == 0 ? .ok : .unavailable
+        return missing > 0 ? .unavailable : unusable > 0 ? .data : .ok
     }
 
     static func summary(_ c: BoardConfig) -> String {

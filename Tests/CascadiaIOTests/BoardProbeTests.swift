@@ -72,4 +72,27 @@ import Testing
         #expect(!present)
         #expect(detail.hasPrefix("cannot open /dev/gpiochip0: No such file or directory"))
     }
+
+    @Test func recordingsAreLoadedAndCheckedAgainstTheStreamRate() throws {
+        let folder = try makeRoot(cards: nil, nodes: [])
+        try TestRecordings.writeSound(
+            folder + "/acoustic.flac", .flac, rateHz: 8000, channels: 1,
+            samples: TestRecordings.randomPCM16(frames: 20000, channels: 1, seed: 3))
+        try "start_s,end_s,class\n0,2.5,background\n".write(
+            toFile: folder + "/labels.csv", atomically: true, encoding: .utf8)
+        let board = """
+            {"board": "t", "acoustic": {"source": "file:acoustic.flac", "sample_rate_hz": 8000},
+             "budget_ms": 60, "plan": "acoustic.flac"}
+            """
+        let good = try BoardConfig.decode(Data(board.utf8), path: folder + "/t.json")
+        let found = BoardProbe().probe(good)
+        #expect(found[0].status == .present)
+        #expect(found[0].detail == "8000 Hz, 1 channel(s), 2.5 s, 1 labels in labels.csv")
+
+        let wrong = try BoardConfig.decode(
+            Data(board.replacingOccurrences(of: "8000", with: "16000").utf8), path: folder + "/t.json")
+        let bad = BoardProbe().probe(wrong)
+        #expect(bad[0].status == .unusable)
+        #expect(bad[0].detail.contains("acoustic.flac"))
+    }
 }
