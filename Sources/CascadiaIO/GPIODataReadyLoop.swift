@@ -155,7 +155,7 @@ public struct DataReadyCounters: Sendable, Equatable {
 }
 
 /// A source fed by an ADC with a data-ready GPIO (ADS1256, ADS1115).
-public protocol DataReadyCounting: Source {
+public protocol DataReadyCounting: DeviceSource {
     /// Edge and conversion accounting, updated by the reading thread after every wait.
     var dataReadyCounters: DataReadyCounters { get }
 }

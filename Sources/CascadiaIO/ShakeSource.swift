@@ -61,7 +61,7 @@ public struct ShakeContinuity: Sendable {
 /// into gaps (`ShakeContinuity`). Timestamps are the Shake's CLOCK_REALTIME; they are mapped to
 /// this host's CLOCK_MONOTONIC with an anchor taken at `open()`. On `stop()` the thread receives
 /// every datagram already queued before it finishes the ring.
-public final class ShakeSource: Source, @unchecked Sendable {
+public final class ShakeSource: DeviceSource, @unchecked Sendable {
     public let name: String
     public let spec: ShakeSourceSpec
     public let stream: SampleStream

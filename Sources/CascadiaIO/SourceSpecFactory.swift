@@ -1,3 +1,10 @@
+/// A device source (ADC, Raspberry Shake) whose reading thread may end on a device error, e.g. an
+/// SPI transfer failing when the board loses power; the ring is then finished.
+public protocol DeviceSource: Source {
+    /// The error that ended the reading thread; nil while running or after a clean stop.
+    var runError: DeviceError? { get }
+}
+
 /// Builds a `Source` from a `SourceSpec`.
 ///
 /// The seismic ADC and Raspberry Shake sources are built here. ALSA capture and file replay are

@@ -143,6 +143,7 @@ enum RecordCommand: Command {
         }
         for source in sources {
             if let failure = (source as? ALSACaptureSource)?.failure { throw failure }
+            if let failure = (source as? any DeviceSource)?.runError { throw failure }
         }
         return .ok
     }

@@ -182,4 +182,26 @@ import Testing
             #expect(error.description.hasPrefix("gpiochip0:17: edge timestamps are not CLOCK_MONOTONIC"))
         }
     }
+
+    @Test func aDeviceErrorWhileRunningEndsTheStreamAndIsKept() throws {
+        let clock = ManualClock()
+        let bus = FakeADS1256Bus(clock: clock, periodNanoseconds: Self.period)
+        bus.firstConversion = Self.t0
+        bus.failOnContinuousRead = 3
+        let line = FakeEdgeLine(clock: clock, script: Self.setup + Self.running)
+        let configuration = ADS1256Configuration()
+        let source = DataReadySource<ADS1256Device>(
+            name: "ads1256:test", description: configuration.streamDescription(name: "ads1256:test"), clock: clock.read
+        ) { () throws(DeviceError) in (ADS1256Device(spi: bus, configuration: configuration), line) }
+        try source.open()
+        try source.start()
+        #expect(bus.failed.wait(timeout: .now() + 10) == .success)
+        source.stop()  // joins the thread, which ends on the error by itself
+        #expect(
+            source.runError == DeviceError(device: "/dev/spidev0.0", reason: "SPI_IOC_MESSAGE failed: No such device"))
+        let device: any DeviceSource = source
+        #expect(device.runError != nil)
+        #expect(drainRing(source.stream.ring) == Array(Self.expectedRing.prefix(3)))
+        if case .finished = source.stream.ring.acquireRead(maxFrames: 1) {} else { Issue.record("ring not finished") }
+    }
 }

@@ -96,6 +96,11 @@ final class FakeADS1256Bus: SPIBus, @unchecked Sendable {
     var rregOverride: [UInt8]?
     private(set) var transcript: [SPIEvent] = []
     private(set) var continuous = false
+    /// The bare continuous read (1-based) that fails as if the board vanished; nil = never.
+    var failOnContinuousRead: Int?
+    /// Signalled when that read fails.
+    let failed = DispatchSemaphore(value: 0)
+    private var continuousReads = 0
 
     init(clock: ManualClock, periodNanoseconds: Int64) {
         self.clock = clock
@@ -118,6 +123,13 @@ final class FakeADS1256Bus: SPIBus, @unchecked Sendable {
         let tx = Array(write)
         transcript.append(.transfer(write: tx, delayMicroseconds: delayMicroseconds, readCount: read.count))
         var response: [UInt8] = []
+        if tx.isEmpty && continuous {
+            continuousReads += 1
+            if continuousReads == failOnContinuousRead {
+                failed.signal()
+                throw DeviceError(device: device, reason: "SPI_IOC_MESSAGE failed: No such device")
+            }
+        }
         switch tx.first {
         case nil where continuous: response = currentConversion()
         case 0x03?: continuous = true; response = currentConversion()
