@@ -102,15 +102,24 @@ import Testing
         #expect(loop.framePosition == 28)
     }
 
-    @Test func sourceThreadDeliversTheSameStreamAndStopsWithSDATAC() throws {
+    /// A threaded source over the fake bus and line, running the full set-up and running scripts.
+    func makeSource(failOnContinuousRead: Int? = nil)
+        -> (DataReadySource<ADS1256Device>, FakeADS1256Bus, FakeEdgeLine)
+    {
         let clock = ManualClock()
         let bus = FakeADS1256Bus(clock: clock, periodNanoseconds: Self.period)
         bus.firstConversion = Self.t0
+        bus.failOnContinuousRead = failOnContinuousRead
         let line = FakeEdgeLine(clock: clock, script: Self.setup + Self.running)
         let configuration = ADS1256Configuration()
         let source = DataReadySource<ADS1256Device>(
             name: "ads1256:test", description: configuration.streamDescription(name: "ads1256:test"), clock: clock.read
         ) { () throws(DeviceError) in (ADS1256Device(spi: bus, configuration: configuration), line) }
+        return (source, bus, line)
+    }
+
+    @Test func sourceThreadDeliversTheSameStreamAndStopsWithSDATAC() throws {
+        let (source, bus, line) = makeSource()
         try source.open()
         try source.start()
         #expect(line.exhausted.wait(timeout: .now() + 10) == .success)
@@ -184,15 +193,7 @@ import Testing
     }
 
     @Test func aDeviceErrorWhileRunningEndsTheStreamAndIsKept() throws {
-        let clock = ManualClock()
-        let bus = FakeADS1256Bus(clock: clock, periodNanoseconds: Self.period)
-        bus.firstConversion = Self.t0
-        bus.failOnContinuousRead = 3
-        let line = FakeEdgeLine(clock: clock, script: Self.setup + Self.running)
-        let configuration = ADS1256Configuration()
-        let source = DataReadySource<ADS1256Device>(
-            name: "ads1256:test", description: configuration.streamDescription(name: "ads1256:test"), clock: clock.read
-        ) { () throws(DeviceError) in (ADS1256Device(spi: bus, configuration: configuration), line) }
+        let (source, bus, _) = makeSource(failOnContinuousRead: 3)
         try source.open()
         try source.start()
         #expect(bus.failed.wait(timeout: .now() + 10) == .success)
