@@ -2,10 +2,15 @@ import Foundation
 import Testing
 
 /// `cascadia boards check` run as the real binary.
-@Suite struct BoardsCommandTests {
+@Suite final class BoardsCommandTests {
+    /// Folders made by this test, removed when it ends.
+    private var folders: [String] = []
+    deinit { for folder in folders { try? FileManager.default.removeItem(atPath: folder) } }
+
     func temporaryFolder() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-boards-\(UUID().uuidString)")
             .path
+        folders.append(path)
         try FileManager.default.createDirectory(atPath: path + "/dev", withIntermediateDirectories: true)
         return path
     }

@@ -18,6 +18,7 @@ import Testing
     func withoutSPITheADS1256IsUnavailableWithOneLine() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-rec-\(UUID().uuidString)")
             .path
+        defer { try? FileManager.default.removeItem(atPath: out) }
         let result = try CLIHarness.run([
             "record", "--source", "ads1256:/dev/spidev0.0,drdy=gpiochip0:17", "--out", out,
         ])
@@ -33,6 +34,7 @@ import Testing
         // A regular file stands in for the I²C adapter so that opening gets as far as the GPIO chip.
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-rec-\(UUID().uuidString)")
             .path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: folder + "/i2c-1", contents: nil)
         let spec = "ads1115:/dev/../\(folder)/i2c-1,alert=gpiochip0:27"

@@ -169,6 +169,7 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
             "cascadia-board-\(UUID().uuidString)"
         ).path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.createDirectory(atPath: folder + "/rec", withIntermediateDirectories: true)
         try TestRecordings.writeSound(
             folder + "/rec/acoustic.flac", .flac, rateHz: 8000, channels: 1,

@@ -4,11 +4,16 @@ import Testing
 @testable import CascadiaIO
 
 /// The probe against a fake /dev and /proc tree.
-@Suite struct BoardProbeTests {
+@Suite final class BoardProbeTests {
+    /// Fake roots made by this test, removed when it ends.
+    private var roots: [String] = []
+    deinit { for root in roots { try? FileManager.default.removeItem(atPath: root) } }
+
     /// A temporary root with /proc/asound/cards listing `cards` and empty files for `nodes`.
     func makeRoot(cards: String?, nodes: [String]) throws -> String {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-probe-\(UUID().uuidString)")
             .path
+        roots.append(root)
         try FileManager.default.createDirectory(atPath: root + "/dev", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/proc/asound", withIntermediateDirectories: true)
         if let cards { try cards.write(toFile: root + "/proc/asound/cards", atomically: true, encoding: .utf8) }
