@@ -71,13 +71,14 @@ uninstall:
 clean:
 	rm -rf .build
 
-# --- io (CascadiaIO): ThreadSanitizer run of the ring-buffer suites -------------------------------
-# Own scratch path so it does not invalidate the normal debug build; the stress test runs 10^7
-# samples here (10^8 in the plain run) to keep TSan's ~10x slowdown affordable.
-# halt_on_error makes any race report fail the run.
-RING_SUITES := SPSCRingBufferTests
+# --- io (CascadiaIO): ThreadSanitizer run of the IO suites ----------------------------------------
+# The ring buffer (two-thread stress at 10^7 samples here, 10^8 in the plain run), the reading
+# threads of the ALSA and replay sources, the window assembler and `cascadia record` (its test runs
+# the TSan-built binary, which inherits halt_on_error). Own scratch path so the normal debug build
+# stays valid; halt_on_error makes any race report fail the run.
+TSAN_SUITES := SPSCRingBufferTests|ALSACaptureSourceTests|ReplaySourceTests|ReplayDirectoryTests|WindowAssemblerTests|RecorderTests|RecordCommandTests
 test: test-tsan
 test-tsan:
-	CASCADIA_RING_STRESS_SAMPLES=10000000 TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread --scratch-path .build/tsan \
-	  --filter '$(RING_SUITES)' $(SWIFT_FLAGS)
+	CASCADIA_RING_STRESS_SAMPLES=10000000 TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread \
+	  --scratch-path .build/tsan --filter '$(TSAN_SUITES)' $(SWIFT_FLAGS)
 # --- end io ----------------------------------------------------------------------------------------

@@ -34,6 +34,13 @@ protocol PCMCaptureDevice: AnyObject {
     /// Reads up to `frames` interleaved frames; returns frames read or a negative errno
     /// (snd_pcm_readi). Blocks for at most about one period.
     func readInterleaved(_ buffer: UnsafeMutableRawPointer, frames: Int) -> Int
+    /// Starts a prepared capture stream (snd_pcm_start when snd_pcm_state is PREPARED, else
+    /// nothing): a capture stream does not run, and `waitReady` would never succeed, until started.
+    /// Returns 0 or a negative errno.
+    func startCapture() -> Int32
+    /// Waits until a period can be read (snd_pcm_wait): 1 ready, 0 timed out, or a negative errno
+    /// (-EPIPE/-ESTRPIPE when an xrun or suspend happened while waiting).
+    func waitReady(timeoutMilliseconds: Int32) -> Int32
     /// Recovers from an xrun or suspend (snd_pcm_recover, silent); returns 0 or a negative errno.
     func recover(_ errorCode: Int32) -> Int32
     /// Frames waiting in the device buffer (snd_pcm_avail_update), 0 if unknown.
@@ -139,6 +146,16 @@ final class ALSAPCM: PCMCaptureDevice {
     func readInterleaved(_ buffer: UnsafeMutableRawPointer, frames: Int) -> Int {
         guard let handle else { return -Int(EBADF) }
         return snd_pcm_readi(handle, buffer, snd_pcm_uframes_t(frames))
+    }
+
+    func startCapture() -> Int32 {
+        guard let handle else { return -EBADF }
+        return snd_pcm_state(handle) == SND_PCM_STATE_PREPARED ? snd_pcm_start(handle) : 0
+    }
+
+    func waitReady(timeoutMilliseconds: Int32) -> Int32 {
+        guard let handle else { return -EBADF }
+        return snd_pcm_wait(handle, timeoutMilliseconds)
     }
 
     func recover(_ errorCode: Int32) -> Int32 {

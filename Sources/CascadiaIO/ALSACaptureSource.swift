@@ -53,6 +53,12 @@ public final class ALSACaptureSource: Source, @unchecked Sendable {
         guard options.sampleRateHz > 0, options.channelCount > 0, options.effectivePeriodFrames > 0 else {
             throw IOError.config("alsa:\(deviceName)", "rate, channels and period must be positive")
         }
+        guard options.sampleRateHz <= 768_000, options.channelCount <= 64,
+            options.effectivePeriodFrames <= options.sampleRateHz, (options.ringCapacityFrames ?? 0) <= 1 << 26
+        else {
+            throw IOError.config(
+                "alsa:\(deviceName)", "rate ≤ 768000 Hz, channels ≤ 64, period ≤ 1 s and ring ≤ 2^26 frames")
+        }
         guard (options.ringCapacityFrames ?? Int.max) >= options.effectivePeriodFrames * 2 else {
             throw IOError.config("alsa:\(deviceName)", "ring capacity must hold at least two periods")
         }
@@ -123,7 +129,12 @@ public final class ALSACaptureSource: Source, @unchecked Sendable {
         let bytesPerSample = options.sampleFormat == .s16 ? 2 : 4
         let scratch = UnsafeMutableRawPointer.allocate(
             byteCount: periodFrames * channels * bytesPerSample, alignment: 8)
+        var xrunMonotonic: Int64?
+        var xrunsPending: UInt64 = 0
         defer {
+            if let xrunTime = xrunMonotonic {  // xruns with no good read after them: count, mark
+                stream.recordXrun(count: xrunsPending, lostFrames: 0, monotonicNanoseconds: xrunTime)
+            }
             scratch.deallocate()
             device.close()
             stream.ring.finish()
@@ -132,13 +143,23 @@ public final class ALSACaptureSource: Source, @unchecked Sendable {
         let rate = Double(options.sampleRateHz)
         var firstMonotonic: Int64 = 0
         var started = false
-        var xrunMonotonic: Int64?
         while !stopRequested.load(ordering: .relaxed) {
-            switch ALSAReadOutcome.classify(device.readInterleaved(scratch, frames: periodFrames)) {
+            // Prepared (at open and after every recovery) is not running: start it.
+            let startResult = device.startCapture()
+            if startResult < 0 {
+                fail(reason: "cannot start capture: \(ALSAPCM.errorText(startResult))")
+                return
+            }
+            // Wait at most 100 ms for a period, so that stop() is honoured even if the device stalls.
+            let ready = device.waitReady(timeoutMilliseconds: 100)
+            if ready == 0 { continue }
+            let result = ready < 0 ? Int(ready) : device.readInterleaved(scratch, frames: periodFrames)
+            switch ALSAReadOutcome.classify(result) {
             case .retry, .frames(0):
                 continue
             case .xrun(let code):
                 if xrunMonotonic == nil { xrunMonotonic = SystemClock.monotonicNanoseconds() }
+                xrunsPending += 1
                 let rc = device.recover(code)
                 if rc < 0 {
                     fail(reason: "cannot recover from xrun: \(ALSAPCM.errorText(rc))")
@@ -165,8 +186,9 @@ public final class ALSACaptureSource: Source, @unchecked Sendable {
                     // Frames the clock says exist up to the end of this read, minus those delivered.
                     let expectedEnd = Int64((Double(now - firstMonotonic) * rate / 1e9).rounded()) - Int64(waiting)
                     let lost = max(0, expectedEnd - Int64(ring.producerPosition) - Int64(n))
-                    stream.recordXrun(lostFrames: UInt64(lost), monotonicNanoseconds: xrunTime)
+                    stream.recordXrun(count: xrunsPending, lostFrames: UInt64(lost), monotonicNanoseconds: xrunTime)
                     xrunMonotonic = nil
+                    xrunsPending = 0
                 }
                 guard let region = ring.acquireWrite(frames: n) else {
                     ring.dropFrames(n, monotonicNanoseconds: now)

@@ -95,26 +95,37 @@ public final class Recorder {
     /// The sources must be open and started.
     public func run(shouldStop: () -> Bool, onEvent: (RecorderEvent) -> Void) throws -> [RecordedStream] {
         var stopping = false
-        defer { if !stopping { sources.forEach { $0.stop() } } }
-        while true {
-            if !stopping && shouldStop() {
+        func stopSources() {
+            if !stopping {
                 stopping = true
                 sources.forEach { $0.stop() }  // joins the readers; their rings finish
             }
-            var progressed = false
-            var finished = 0
-            for sink in sinks {
-                switch try sink.pump(onEvent: onEvent) {
-                case .progressed: progressed = true
-                case .idle: break
-                case .finished: finished += 1
-                }
-            }
-            if finished == sinks.count { break }
-            if !progressed { ReplaySource.sleep(until: SystemClock.monotonicNanoseconds() + 2_000_000) }
         }
-        for sink in sinks { try sink.closeFile(onEvent: onEvent) }
-        try PosixFile.syncPath(options.directory)
+        do {
+            while true {
+                if shouldStop() { stopSources() }
+                var progressed = false
+                var finished = 0
+                for sink in sinks {
+                    switch try sink.pump(onEvent: onEvent) {
+                    case .progressed: progressed = true
+                    case .idle: break
+                    case .finished: finished += 1
+                    }
+                }
+                if finished == sinks.count { break }
+                if !progressed { ReplaySource.sleep(until: SystemClock.monotonicNanoseconds() + 2_000_000) }
+            }
+            for sink in sinks { try sink.closeFile(onEvent: onEvent) }
+            try PosixFile.syncPath(options.directory)
+        } catch {
+            // Keep what is already written: finish and fsync every other open file, then report.
+            stopSources()
+            for sink in sinks { try? sink.closeFile(onEvent: onEvent) }
+            try? PosixFile.syncPath(options.directory)
+            throw error
+        }
+        stopSources()
         return zip(sources, sinks).map { source, sink in
             RecordedStream(
                 name: source.name, frames: sink.totalFrames, files: sink.fileCount, counters: source.counters)

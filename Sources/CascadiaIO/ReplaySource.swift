@@ -121,14 +121,16 @@ public final class ReplaySource: Source, @unchecked Sendable {
         }
         let channels = file.channelCount
         let expectedFrames = Int(file.frames)
-        var samples = [Int32](repeating: 0, count: expectedFrames * channels)
+        // Grow with what actually decodes: a header's frame count is not trusted for allocation.
+        var samples: [Int32] = []
+        samples.reserveCapacity(min(expectedFrames, 1 << 24) * channels)
         var chunk = [Int16](repeating: 0, count: 4096 * channels)
         var done = 0
         while done < expectedFrames {
             let want = min(4096, expectedFrames - done)
             let got = chunk.withUnsafeMutableBufferPointer { file.readFrames($0.baseAddress!, frames: want) }
             if got <= 0 { break }
-            for i in 0..<(got * channels) { samples[done * channels + i] = Int32(chunk[i]) }
+            for i in 0..<(got * channels) { samples.append(Int32(chunk[i])) }
             done += got
         }
         guard done == expectedFrames, !file.hasError else {

@@ -40,10 +40,11 @@ public final class SampleStream: Sendable {
             firstSampleRealtimeNanoseconds: firstRealtime.load(ordering: .relaxed))
     }
 
-    /// Records a device xrun of `lostFrames` frames: counts it and marks a gap. Producer thread only.
+    /// Records `count` device xruns that lost `lostFrames` frames in all: counts them and marks one
+    /// gap. Producer thread only.
     /// - Note: Real-time safe.
-    public func recordXrun(lostFrames: UInt64, monotonicNanoseconds: Int64) {
-        xrunCount.wrappingAdd(1, ordering: .relaxed)
+    public func recordXrun(count: UInt64 = 1, lostFrames: UInt64, monotonicNanoseconds: Int64) {
+        xrunCount.wrappingAdd(count, ordering: .relaxed)
         ring.markGap(frames: lostFrames, monotonicNanoseconds: monotonicNanoseconds, cause: .xrun)
     }
 

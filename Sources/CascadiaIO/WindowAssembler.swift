@@ -85,6 +85,11 @@ public final class WindowAssembler {
         guard configuration.windowSeconds > 0, configuration.hopSeconds > 0, configuration.intervalCount > 0 else {
             throw IOError.config("window", "window, hop and interval count must be positive")
         }
+        guard configuration.windowSeconds <= 600, configuration.hopSeconds <= 600, streams.count <= 64,
+            streams.allSatisfy({ $0.sampleRateHz <= 768_000 && $0.channelCount >= 1 && $0.channelCount <= 64 })
+        else {
+            throw IOError.config("window", "window and hop ≤ 600 s, ≤ 64 streams of ≤ 768 kHz and 1…64 channels")
+        }
         func whole(_ x: Double) -> Int? {
             let r = x.rounded()
             return abs(x - r) < 1e-6 && r >= 1 ? Int(r) : nil

@@ -33,8 +33,12 @@ func drain(_ stream: SampleStream, frames wanted: Int = .max, limitSeconds: Doub
 final class ScriptedPCM: PCMCaptureDevice, @unchecked Sendable {
     enum Step {
         case data([Int16])
-        case error(Int32)  // a positive errno, returned negated
+        case error(Int32)  // a positive errno, returned negated by the read
+        case waitTimeout  // snd_pcm_wait times out once
+        case waitError(Int32)  // snd_pcm_wait reports an error (positive errno, returned negated)
     }
+    /// When set, every wait times out: a device that stopped delivering.
+    var stalled = false
     var script: [Step]
     let channels: Int
     var recovered: [Int32] = []
@@ -54,11 +58,42 @@ final class ScriptedPCM: PCMCaptureDevice, @unchecked Sendable {
             return samples.count / channels
         case .error(let code):
             return -Int(code)
+        case .waitTimeout, .waitError:
+            preconditionFailure("read without a successful wait")
+        }
+    }
+
+    /// Whether the fake stream runs: prepared at first and after each recovery, like ALSA.
+    var running = false
+    var starts = 0
+    var waitedWhileStopped = false
+
+    func startCapture() -> Int32 {
+        if !running {
+            running = true
+            starts += 1
+        }
+        return 0
+    }
+
+    func waitReady(timeoutMilliseconds: Int32) -> Int32 {
+        if stalled { return 0 }
+        if !running { waitedWhileStopped = true }  // real ALSA would never become ready
+        switch script.first {
+        case .waitTimeout?:
+            script.removeFirst()
+            return 0
+        case .waitError(let code)?:
+            script.removeFirst()
+            return -code
+        default:
+            return 1
         }
     }
 
     func recover(_ errorCode: Int32) -> Int32 {
         recovered.append(errorCode)
+        running = false  // snd_pcm_recover leaves the stream prepared
         return 0
     }
 
@@ -139,17 +174,22 @@ final class ScriptedPCM: PCMCaptureDevice, @unchecked Sendable {
         var options = ALSACaptureOptions()
         options.channelCount = 0
         #expect(throws: IOError.self) { try ALSACaptureSource(deviceName: "default", options: options) }
+        options = ALSACaptureOptions()
+        options.sampleRateHz = 1_000_000_000  // would need a 32 GB ring
+        #expect(throws: IOError.self) { try ALSACaptureSource(deviceName: "default", options: options) }
     }
 
-    /// -EPIPE and -ESTRPIPE are recovered with snd_pcm_recover, counted and marked as gaps; frames
-    /// around them arrive intact and in order; -EINTR is retried; a fatal error ends the stream
-    /// without exiting.
+    /// -EPIPE and -ESTRPIPE (from a read or from snd_pcm_wait) are recovered with snd_pcm_recover,
+    /// counted and marked as gaps; frames around them arrive intact and in order; -EINTR and wait
+    /// timeouts are retried; a fatal error ends the stream without exiting.
     @Test(arguments: [EPIPE, ESTRPIPE])
     func xrunsAreRecoveredCountedAndMarkedAsGaps(code: Int32) throws {
         let pcm = ScriptedPCM(
             channels: 1,
             [
-                .data([1, 2, 3, 4]), .error(EINTR), .error(code), .data([5, 6]), .data([7]), .error(EIO),
+                .data([1, 2, 3, 4]), .waitTimeout, .error(EINTR), .error(code), .error(code), .data([5, 6]),
+                .waitError(code),
+                .data([7]), .error(EIO),
             ])
         var options = ALSACaptureOptions()
         options.periodFrames = 4
@@ -159,12 +199,28 @@ final class ScriptedPCM: PCMCaptureDevice, @unchecked Sendable {
         source.stop()
         #expect(got.finished)
         #expect(got.samples == [1, 2, 3, 4, 5, 6, 7])
-        #expect(got.gaps.count == 1)
-        #expect(got.gaps.first?.cause == .xrun && got.gaps.first?.startFrame == 4)
-        #expect(pcm.recovered == [code])
-        #expect(source.counters.xruns == 1 && source.counters.gaps == 1)
+        #expect(got.gaps.count == 2)
+        #expect(
+            got.gaps.map(\.cause) == [.xrun, .xrun] && got.gaps.map(\.startFrame) == [4, 6 + got.gaps[0].lengthFrames])
+        #expect(pcm.recovered == [code, code, code])
+        #expect(pcm.starts == 4 && !pcm.waitedWhileStopped)  // started at first and after each recovery
+        // Two xruns in a row are two xruns but one gap.
+        #expect(source.counters.xruns == 3 && source.counters.gaps == 2)
         #expect(source.failure?.description.hasPrefix("alsa:fake: capture failed: ") == true)
         #expect(pcm.closed)
+    }
+}
+
+extension ALSACaptureSourceTests {
+    /// A device that stops delivering (every wait times out) does not keep stop() from returning.
+    @Test func stopEndsCaptureEvenWhenTheDeviceStalls() throws {
+        let pcm = ScriptedPCM(channels: 1, [])
+        pcm.stalled = true
+        let source = try ALSACaptureSource(deviceName: "stalled", options: ALSACaptureOptions(), device: pcm)
+        try source.start()
+        source.stop()  // returns within one 100 ms wait
+        #expect(pcm.closed)
+        if case .finished = source.stream.ring.acquireRead(maxFrames: 1) {} else { Issue.record("ring not finished") }
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import CascadiaIO
 
@@ -126,8 +127,10 @@ private func frames(_ r: Range<Int>, offset: Int32) -> [Int32] { r.map { offset 
         (2.0, 1.0, 10, 12.5),  // window 25 frames
         (2.0, 0.3, 10, 5.0),  // hop 1.5 frames
         (2.0, 1.0, 3, 10.0),  // 20 frames / 3 intervals
+        (1e9, 1.0, 10, 10.0),  // absurd window: refused before allocating
+        (2.0, 1.0, 10, 1e9),  // absurd rate
     ])
-    func geometryWithoutWholeFramesIsAConfigError(window: Double, hop: Double, intervals: Int, rate: Double) {
+    func impossibleGeometryIsAConfigError(window: Double, hop: Double, intervals: Int, rate: Double) {
         var config = WindowConfiguration()
         config.windowSeconds = window
         config.hopSeconds = hop
@@ -179,5 +182,40 @@ private func frames(_ r: Range<Int>, offset: Int32) -> [Int32] { r.map { offset 
             #expect(micWindow == frames((40 * k)..<(40 * k + 80), offset: 0))
             #expect(geoWindow == frames((10 * k)..<(10 * k + 20), offset: 10_000))
         }
+    }
+}
+
+extension WindowAssemblerTests {
+    /// A FLAC (8 kHz) that starts 0.5 s after a miniSEED (100 Hz), replayed on one axis: window k
+    /// takes mic frames [8000k, 8000k + 16000) and geo frames [50 + 100k, 50 + 100k + 200).
+    @Test func replayedRecordingsAlignByTheirRecordedTimes() throws {
+        let dir = try TemporaryDirectory()
+        let t0: Int64 = 1_700_000_000_000_000_000
+        let counts = TestRecordings.seismicCounts(count: 600, seed: 41)
+        let pcm = TestRecordings.randomPCM16(frames: 8000 * 5, channels: 1, seed: 42)
+        try TestRecordings.writeMseed(
+            dir.path + "/geo.mseed", rateHz: 100, startMicroseconds: t0 / 1000, samples: counts)
+        try TestRecordings.writeSound(
+            dir.path + "/mic.flac", .flac, rateHz: 8000, channels: 1, samples: pcm,
+            comment: ReplaySource.timebaseCommentPrefix + String(t0 + 500_000_000))
+        let sources = try ReplaySource.sources(inDirectory: dir.path)  // geo, mic
+        let assembler = try WindowAssembler(streams: sources.map(\.stream.description))
+        for source in sources { try source.start() }
+        defer { sources.forEach { $0.stop() } }
+        var windows: [Int] = []
+        let deadline = SystemClock.monotonicNanoseconds() + 60_000_000_000
+        while windows.count < 4 && SystemClock.monotonicNanoseconds() < deadline {
+            guard let w = assembler.nextWindow(from: sources.map(\.stream)) else {
+                sched_yield()
+                continue
+            }
+            let k = w.index
+            #expect(Array(w.startFrames) == [UInt64(50 + 100 * k), UInt64(8000 * k)])
+            #expect(Array(w.samples(0)) == Array(counts[(50 + 100 * k)..<(250 + 100 * k)]))
+            #expect(Array(w.samples(1)) == pcm[(8000 * k)..<(8000 * k + 16000)].map { Int32($0) })
+            windows.append(k)
+        }
+        #expect(windows == [0, 1, 2, 3])  // 5 s of audio: windows start at 0, 1, 2, 3 s
+        #expect(assembler.counters.skippedForGaps == 0)
     }
 }

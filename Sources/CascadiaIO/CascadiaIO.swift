@@ -1,0 +1,2 @@
+// CascadiaIO: see docs/architecture.md.
+@_exported import CascadiaCore
