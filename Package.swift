@@ -16,6 +16,8 @@ let package = Package(
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CMseed", pkgConfig: "mseed", providers: [.apt(["libmseed-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // Linux spidev/i2c-dev ioctl helpers (kernel UAPI headers from linux-libc-dev; nothing to link).
+        .systemLibrary(name: "CLinuxDev"),
 
         // MARK: C inner loop: fixed-point kernels and the DSP front end.
         .target(
@@ -30,7 +32,7 @@ let package = Package(
         .target(name: "CascadiaModels", dependencies: ["CascadiaCore", "CKernels"]),
         .target(
             name: "CascadiaIO",
-            dependencies: ["CascadiaCore", "CALSA", "CGPIOD", "CSndfile", "CMseed"]
+            dependencies: ["CascadiaCore", "CALSA", "CGPIOD", "CSndfile", "CMseed", "CLinuxDev"]
         ),
         .target(
             name: "CascadiaRuntime",

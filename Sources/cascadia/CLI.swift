@@ -27,6 +27,7 @@ enum CLI {
             PlanCommand.self,
             ModelCommand.self,
             RecordCommand.self,
+            BoardsCommand.self,
         ]
     }
 

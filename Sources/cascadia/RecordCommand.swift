@@ -22,6 +22,9 @@ enum RecordCommand: Command {
         sources:
           alsa:NAME           ALSA capture PCM (default, plughw:CARD=…,DEV=…, hw:CARD=…,DEV=…)
           file:PATH           a WAV/FLAC/miniSEED recording replayed in real time (× --speed)
+          ads1256:/dev/spidev0.0,drdy=gpiochip0:17[,rate=100,…]   ADS1256 ADC (docs/devices.md)
+          ads1115:/dev/i2c-1,addr=0x48,alert=gpiochip0:27[,…]     ADS1115 ADC
+          shake:udp:8888[,channel=EHZ,rate=100]                   Raspberry Shake datacast
 
         options:
           --out DIR           output directory (created if missing)
@@ -94,24 +97,18 @@ enum RecordCommand: Command {
         return o
     }
 
-    /// The source factory seam: a `--source` spec to an unopened `Source`. This build knows the
-    /// kinds CascadiaIO's core implements (`alsa:`, `file:`); the ADC and Shake kinds plug in here
-    /// through the source-spec parser and factory of the device sources.
+    /// The source factory seam: a `--source` spec to an unopened `Source`. `SourceSpec.parse`
+    /// reads every kind (a bad spec is a usage error naming the option, exit 64); `alsa:` and
+    /// `file:` are built with this command's options, the ADC and Shake kinds by `SourceFactory`.
     static func makeSource(_ spec: String, _ options: Options) throws -> any Source {
-        guard let colon = spec.firstIndex(of: ":") else {
-            throw UsageError("--source '\(spec)': expected KIND:ARGUMENT (alsa:NAME, file:PATH)")
-        }
-        let argument = String(spec[spec.index(after: colon)...])
-        switch spec[..<colon] {
-        case "alsa" where !argument.isEmpty:
-            return try ALSACaptureSource(deviceName: argument, options: options.alsa)
-        case "file" where !argument.isEmpty:
-            var replay = ReplayOptions()
-            replay.pacing = .realTime(speed: options.speed)
-            return try ReplaySource(path: argument, options: replay)
-        default:
-            throw UsageError("--source '\(spec)': unknown or empty source (alsa:NAME, file:PATH)")
-        }
+        let factory = SourceFactory(
+            alsa: { device in try ALSACaptureSource(deviceName: device, options: options.alsa) },
+            file: { path in
+                var replay = ReplayOptions()
+                replay.pacing = .realTime(speed: options.speed)
+                return try ReplaySource(path: path, options: replay)
+            })
+        return try factory.makeSource(try SourceSpec.parse(spec))
     }
 
     static func run(_ arguments: [String]) throws -> ExitCode {
@@ -146,6 +143,7 @@ enum RecordCommand: Command {
         }
         for source in sources {
             if let failure = (source as? ALSACaptureSource)?.failure { throw failure }
+            if let failure = (source as? any DeviceSource)?.runError { throw failure }
         }
         return .ok
     }
