@@ -49,6 +49,6 @@ let package = Package(
         .testTarget(name: "CascadiaModelsTests", dependencies: ["CascadiaModels", "CKernels"]),
         .testTarget(name: "CascadiaIOTests", dependencies: ["CascadiaIO"]),
         .testTarget(name: "CascadiaRuntimeTests", dependencies: ["CascadiaRuntime"]),
-        .testTarget(name: "CLITests", dependencies: ["CascadiaCore"]),
+        .testTarget(name: "CLITests", dependencies: ["CascadiaCore", "CascadiaRuntime"]),
     ]
 )

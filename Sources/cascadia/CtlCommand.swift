@@ -18,6 +18,7 @@ enum CtlCommand: Command {
           auto-k on|off              let the executor choose k itself, or not
           subscribe [--count N]      print every window's record as it is processed
                                      (stop after N windows; default: until interrupted)
+          raw LINE                   send LINE as it is (one JSON request) and print the reply line
 
         options:
           --socket PATH   control socket (default: $CASCADIA_CONTROL_SOCKET or \(ControlServer.defaultPath))
@@ -58,6 +59,10 @@ enum CtlCommand: Command {
                 words.append(argument)
             }
             index += 1
+        }
+        if words.first == "raw" {
+            guard words.count == 2 else { throw UsageError("raw needs exactly one argument, the request line") }
+            return try raw(words[1], socketPath: socketPath)
         }
         let request = try parseRequest(words)
         if count != nil && request != .subscribe { throw UsageError("--count applies to subscribe only") }
@@ -109,8 +114,26 @@ enum CtlCommand: Command {
         }
     }
 
+    /// Sends one line unchanged (for scripts and for checking the server's error replies).
+    static func raw(_ line: String, socketPath: String) throws -> ExitCode {
+        let client = try ControlClient(path: socketPath)
+        try client.send(line: line)
+        guard let reply = try client.readLine() else {
+            throw ControlError(.protocolViolation, path: socketPath, "connection closed before the reply")
+        }
+        print(reply)
+        return ControlReply.decode(reply)?.ok == true ? .ok : .failure
+    }
+
     /// Streams window records until the server closes, `count` windows arrived, or interrupt.
     static func subscribe(socketPath: String, json: Bool, count: Int?) throws -> ExitCode {
+        // Runs until interrupted: make sure SIGINT/SIGTERM can do that even when a parent
+        // process started us with them blocked (the mask survives exec).
+        var interrupts = sigset_t()
+        sigemptyset(&interrupts)
+        sigaddset(&interrupts, SIGINT)
+        sigaddset(&interrupts, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &interrupts, nil)
         let client = try ControlClient(path: socketPath, timeoutSeconds: nil)
         let (line, reply) = try client.call(.subscribe)
         guard reply.ok else {
