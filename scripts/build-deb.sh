@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds cascadia_<version>_<arch>.deb from a built binary with dpkg-deb.
 #   scripts/build-deb.sh BIN OUTDIR
+#   DEB_ARCH=arm64 scripts/build-deb.sh .build/aarch64-unknown-linux-gnu/release/cascadia OUTDIR   (cross-built)
 # Layout: /usr/bin/cascadia, /usr/lib/systemd/system/cascadia.service, /usr/lib/sysusers.d and
 # /usr/lib/tmpfiles.d/cascadia.conf, /usr/share/cascadia/{boards,models,plans,profiles},
 # /usr/share/doc/cascadia, /etc/default/cascadia (conffile). Depends: computed from the
@@ -12,8 +13,10 @@ out=${2:?usage: build-deb.sh BIN OUTDIR}
 [ -x "$bin" ] || { echo "build-deb: $bin is not an executable (build it first)" >&2; exit 69; }
 command -v dpkg-deb >/dev/null || { echo "build-deb: dpkg-deb not found" >&2; exit 69; }
 
-version=$("$bin" --version | awk '{print $2}')
-arch=$(dpkg --print-architecture)
+# The version from CLI.swift, so a cross-built binary need not run here.
+version=$(sed -n 's/.*static let version = "\(.*\)".*/\1/p' Sources/cascadia/CLI.swift)
+[ -n "$version" ] || { echo "build-deb: no version in Sources/cascadia/CLI.swift" >&2; exit 65; }
+arch=${DEB_ARCH:-$(dpkg --print-architecture)}
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 root="$stage/cascadia_${version}_${arch}"
@@ -25,15 +28,32 @@ make --no-print-directory -s install-files BIN="$bin" DESTDIR="$root" PREFIX=/us
 # Libraries no package owns (a Swift toolchain's, when not built with --static-swift-stdlib)
 # cannot be satisfied on the target: refuse unless ALLOW_UNPACKAGED_LIBS=1 (tests only).
 depends="" unowned=""
-resolved=$(ldd "$bin")
+# A cross-built binary cannot be resolved with ldd here: known sonames map to bookworm packages.
+known_package() {
+  case "$1" in
+    libc.so.6|libm.so.6|libpthread.so.0|libdl.so.2|librt.so.1) echo libc6;;
+    libasound.so.2) echo libasound2;;
+    libgpiod.so.2) echo libgpiod2;;
+    libsndfile.so.1) echo libsndfile1;;
+    libmseed.so.2*) echo libmseed2;;
+    libsystemd.so.0) echo libsystemd0;;
+    libstdc++.so.6) echo libstdc++6;;
+    libgcc_s.so.1) echo libgcc-s1;;
+    libz.so.1) echo zlib1g;;
+  esac
+}
+resolved=$(ldd "$bin" 2>/dev/null || true)
 for name in $(readelf -d "$bin" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
   case "$name" in ld-linux*) continue;; esac  # the dynamic loader comes with libc6
   lib=$(printf '%s\n' "$resolved" | awk -v n="$name" '$1==n && $3 ~ /^\// {print $3; exit}')
-  [ -n "$lib" ] || { unowned="$unowned $name"; continue; }
-  real=$(readlink -f "$lib")
-  owner=$(dpkg -S "$lib" 2>/dev/null || dpkg -S "$real" 2>/dev/null || dpkg -S "/usr$lib" 2>/dev/null || true)
-  owner=${owner%%:*}
-  if [ -z "$owner" ]; then unowned="$unowned $lib"; continue; fi
+  owner=""
+  if [ -n "$lib" ]; then
+    real=$(readlink -f "$lib")
+    owner=$(dpkg -S "$lib" 2>/dev/null || dpkg -S "$real" 2>/dev/null || dpkg -S "/usr$lib" 2>/dev/null || true)
+    owner=${owner%%:*}
+  fi
+  [ -n "$owner" ] || owner=$(known_package "$name")
+  if [ -z "$owner" ]; then unowned="$unowned ${lib:-$name}"; continue; fi
   case ",$depends," in *",$owner,"*) ;; *) depends="${depends:+$depends,}$owner";; esac
 done
 if [ -n "$unowned" ]; then
