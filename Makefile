@@ -67,8 +67,9 @@ TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DATADIR     ?= $(PREFIX)/share/cascadia
 DOCDIR      ?= $(PREFIX)/share/doc/cascadia
 SYSCONFDIR  ?= /etc
-# Data folders shipped under $(DATADIR); a missing or empty one is skipped.
-DATA_DIRS   := boards models plans profiles
+# Data folders shipped under $(DATADIR) (with their subfolders); a missing or empty one is skipped.
+# Board files name plans and recordings relative to themselves (../plans/…), so the layout is kept.
+DATA_DIRS   := boards models plans profiles recordings
 
 .PHONY: install-files deb test-deploy
 
@@ -84,9 +85,9 @@ install-files:
 	install -m 0644 systemd/cascadia.sysusers $(DESTDIR)$(SYSUSERSDIR)/cascadia.conf
 	install -m 0644 systemd/cascadia.tmpfiles $(DESTDIR)$(TMPFILESDIR)/cascadia.conf
 	@for d in $(DATA_DIRS); do \
-	  files=$$(find $$d -maxdepth 1 -type f ! -name '.*' 2>/dev/null | sort); \
+	  files=$$(find $$d -type f ! -name '.*' 2>/dev/null | sort); \
 	  if [ -n "$$files" ]; then \
-	    install -d $(DESTDIR)$(DATADIR)/$$d && install -m 0644 $$files $(DESTDIR)$(DATADIR)/$$d/ && echo "installed $$d/"; \
+	    for f in $$files; do install -D -m 0644 $$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done; echo "installed $$d/"; \
 	  else echo "skipped $$d/ (missing or empty)"; fi; \
 	done
 	@for f in docs/deployment.md README.md; do [ -f $$f ] && install -m 0644 $$f $(DESTDIR)$(DOCDIR)/ || true; done

@@ -29,10 +29,8 @@ check_files() {  # $1: root the package was unpacked into
   for f in $expected; do [ -f "$1/$f" ] || fail "missing /$f"; done
   [ -x "$1/usr/bin/cascadia" ] || fail "/usr/bin/cascadia not executable"
   grep -q '^ExecStart=/usr/bin/cascadia run ' "$1/usr/lib/systemd/system/cascadia.service" || fail "ExecStart path"
-  for d in boards models plans; do
-    if [ -n "$(find "$d" -maxdepth 1 -type f ! -name '.*' 2>/dev/null)" ]; then
-      [ -d "$1/usr/share/cascadia/$d" ] || fail "missing /usr/share/cascadia/$d"
-    fi
+  for f in $(find boards models plans profiles recordings -type f ! -name '.*' 2>/dev/null); do
+    cmp -s "$f" "$1/usr/share/cascadia/$f" || fail "/usr/share/cascadia/$f missing or different"
   done
   "$1/usr/bin/cascadia" --version | grep -q '^cascadia ' || fail "packaged binary does not run"
 }
