@@ -96,6 +96,7 @@ public final class ControlServer: Service, @unchecked Sendable {
 
     public func start() throws {
         listenFD = try Self.listen(path: path, groupName: groupName)
+        stopRequested.store(false, ordering: .releasing)
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else {
             close(listenFD)
@@ -121,11 +122,12 @@ public final class ControlServer: Service, @unchecked Sendable {
         thread = nil
         for fd in clients.keys { close(fd) }
         clients.removeAll()
+        // Only a server that bound the path removes it (never another instance's socket).
+        if listenFD >= 0 { unlink(path) }
         for fd in [listenFD, wakeRead, wakeWrite] where fd >= 0 { close(fd) }
         listenFD = -1
         wakeRead = -1
         wakeWrite = -1
-        unlink(path)
         updateCounters { $0.clients = 0; $0.subscribers = 0 }
         subscriberCount.store(0, ordering: .relaxed)
     }
