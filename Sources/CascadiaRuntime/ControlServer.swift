@@ -43,6 +43,10 @@ public final class ControlServer: Service, @unchecked Sendable {
         public var eventsDelivered = 0
         /// Window events a slow subscriber lost.
         public var eventsDropped = 0
+        /// Times reading from a client paused because its unsent replies reached the limit.
+        public var readPauses = 0
+        /// The most unsent bytes any client had.
+        public var largestPendingBytes = 0
     }
 
     private let target: any ControlTarget
@@ -61,6 +65,7 @@ public final class ControlServer: Service, @unchecked Sendable {
     private var wakeRead: Int32 = -1
     private var wakeWrite: Int32 = -1
     private var clients: [Int32: Client] = [:]
+    private var largestPendingSeen = 0
     private var subscription: (any ControlSubscription)?
     private var thread: Thread?
 
@@ -72,6 +77,7 @@ public final class ControlServer: Service, @unchecked Sendable {
         var subscribed = false
         var dropped = 0
         var closing = false
+        var readingPaused = false
         init(fd: Int32) { self.fd = fd }
     }
 
@@ -192,7 +198,12 @@ public final class ControlServer: Service, @unchecked Sendable {
             pollSet.append(pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0))
             pollSet.append(pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0))
             for client in clients.values {
-                var events = Int16(POLLIN)
+                // A client that does not read its replies is not read from either, so its
+                // pending output stays bounded (POLLHUP is still reported).
+                let pause = client.outbound.count >= maximumPendingBytes
+                if pause && !client.readingPaused { updateCounters { $0.readPauses += 1 } }
+                client.readingPaused = pause
+                var events = pause ? 0 : Int16(POLLIN)
                 if !client.outbound.isEmpty { events |= Int16(POLLOUT) }
                 pollSet.append(pollfd(fd: client.fd, events: events, revents: 0))
             }
@@ -248,7 +259,7 @@ public final class ControlServer: Service, @unchecked Sendable {
             if count > 0 {
                 client.inbound.append(contentsOf: chunk[0..<count])
                 processLines(client)
-                if count < chunk.count { return }
+                if count < chunk.count || client.outbound.count >= maximumPendingBytes { return }
             } else if count == 0 {
                 client.closing = true  // orderly close (replies to complete lines were queued)
                 return
@@ -340,6 +351,15 @@ public final class ControlServer: Service, @unchecked Sendable {
         if !reply.ok { updateCounters { $0.errorReplies += 1 } }
         client.outbound.append(contentsOf: reply.encoded.utf8)
         client.outbound.append(UInt8(ascii: "\n"))
+        notePending(client)
+    }
+
+    private func notePending(_ client: Client) {
+        let pending = client.outbound.count
+        if pending > largestPendingSeen {
+            largestPendingSeen = pending
+            updateCounters { $0.largestPendingBytes = pending }
+        }
     }
 
     private func drainWakePipe() {
@@ -375,6 +395,7 @@ public final class ControlServer: Service, @unchecked Sendable {
                 client.outbound.append(UInt8(ascii: "\n"))
                 delivered += 1
             }
+            notePending(client)
             flush(client)
             if client.closing { drop(client) }
         }

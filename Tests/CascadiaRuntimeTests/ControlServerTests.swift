@@ -182,6 +182,43 @@ import Glibc
         #expect(server.currentCounters.clients == 1)
     }
 
+    @Test func aClientThatNeverReadsRepliesIsThrottledNotBuffered() throws {
+        defer { server.stop() }
+        // A writer that sends 4 MB of stats requests and never reads a reply.
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = try ControlServer.address(server.path)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(connected == 0)
+        let line = ControlRequest.stats.encoded() + "\n"
+        let requests = (4 << 20) / line.utf8.count
+        let writerDone = DispatchSemaphore(value: 0)
+        Thread {
+            let bytes = Array(String(repeating: line, count: requests).utf8)
+            var sent = 0
+            while sent < bytes.count {
+                let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+                if n <= 0 { break }  // the test shut the socket down
+                sent += n
+            }
+            writerDone.signal()
+        }.start()
+        // The server stops reading that client once 256 kB of replies wait for it …
+        #expect(server.waitUntil { $0.readPauses >= 1 })
+        let counters = server.currentCounters
+        #expect(counters.requests < requests)
+        // … so what it holds stays within the limit plus one read's worth of replies.
+        let replyBytes = ControlReply(ok: true, stats: pipeline.controlStats()).encoded.utf8.count + 1
+        #expect(counters.largestPendingBytes <= 256 * 1024 + (4096 / line.utf8.count + 1) * replyBytes)
+        // Everyone else is still served.
+        #expect(try client().call(.get).reply.ok)
+        shutdown(fd, Int32(SHUT_RDWR))
+        writerDone.wait()
+        close(fd)
+        #expect(server.waitUntil { $0.clients == 0 })
+    }
+
     @Test func tooManyClientsGetABusyReply() throws {
         defer { server.stop() }
         var held: [ControlClient] = []
