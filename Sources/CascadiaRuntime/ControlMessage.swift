@@ -16,6 +16,7 @@ import Foundation
 /// | plan load | `{"cmd":"plan-load","path":"/etc/cascadia/plan.json"}` |
 /// | auto-k | `{"cmd":"auto-k","enabled":true}` |
 /// | subscribe | `{"cmd":"subscribe"}` |
+/// | tune k | `{"cmd":"tune-k","candidates":[0,1,2,3],"windows":30,"tolerance":0.01}` |
 ///
 /// An optional integer `"id"` is echoed in the reply.
 public enum ControlRequest: Sendable, Equatable {
@@ -26,6 +27,11 @@ public enum ControlRequest: Sendable, Equatable {
     case loadPlan(path: String)
     case autoSkipBack(Bool)
     case subscribe
+    case tuneSkipBack(candidates: [Int], windowsPerCandidate: Int, accuracyTolerance: Double)
+
+    /// Most candidates and windows per candidate a tuning request may ask for.
+    public static let maximumTuneCandidates = 16
+    public static let maximumTuneWindows = 3600
 
     /// The wire form: the fields a request may carry.
     struct Wire: Codable {
@@ -36,6 +42,9 @@ public enum ControlRequest: Sendable, Equatable {
         var value: Double?
         var path: String?
         var enabled: Bool?
+        var candidates: [Int]?
+        var windows: Int?
+        var tolerance: Double?
     }
 
     /// One JSON line (without the newline).
@@ -49,6 +58,8 @@ public enum ControlRequest: Sendable, Equatable {
         case .loadPlan(let path): wire.cmd = "plan-load"; wire.path = path
         case .autoSkipBack(let on): wire.cmd = "auto-k"; wire.enabled = on
         case .subscribe: wire.cmd = "subscribe"
+        case .tuneSkipBack(let candidates, let windows, let tolerance):
+            wire.cmd = "tune-k"; wire.candidates = candidates; wire.windows = windows; wire.tolerance = tolerance
         }
         return ControlCodec.line(wire)
     }
@@ -93,13 +104,30 @@ public enum ControlRequest: Sendable, Equatable {
         case "auto-k":
             guard let enabled = wire.enabled else { return missing("enabled") }
             return .request(.autoSkipBack(enabled), id: wire.id)
+        case "tune-k":
+            guard let candidates = wire.candidates, !candidates.isEmpty else { return missing("candidates") }
+            guard candidates.count <= maximumTuneCandidates, candidates.allSatisfy({ $0 >= 0 }),
+                Set(candidates).count == candidates.count
+            else {
+                return .reject(.failure(
+                    code: .invalid, "tune-k: candidates must be 1…\(maximumTuneCandidates) distinct values ≥ 0", id: wire.id))
+            }
+            let windows = wire.windows ?? 30
+            guard (1...maximumTuneWindows).contains(windows) else {
+                return .reject(.failure(code: .invalid, "tune-k: windows must be in 1…\(maximumTuneWindows), got \(windows)", id: wire.id))
+            }
+            let tolerance = wire.tolerance ?? 0.01
+            guard tolerance.isFinite, (0...1).contains(tolerance) else {
+                return .reject(.failure(code: .invalid, "tune-k: tolerance must be in 0…1, got \(tolerance)", id: wire.id))
+            }
+            return .request(.tuneSkipBack(candidates: candidates, windowsPerCandidate: windows, accuracyTolerance: tolerance), id: wire.id)
         default:
             return .reject(.failure(code: .unknownCommand, "unknown command \"\(wire.cmd)\"", id: wire.id))
         }
     }
 }
 
-/// One reply line. Success: `{"ok":true,…}` with `stats`, `settings` or `subscribed`;
+/// One reply line. Success: `{"ok":true,…}` with `stats`, `settings`, `subscribed` or `tune`;
 /// failure: `{"ok":false,"code":"malformed","error":"…"}`. After a successful subscribe the
 /// server also sends event lines `{"event":"window","data":<the window's JSON record>}` and,
 /// when a slow client missed some, `{"event":"dropped","count":N}`.
@@ -117,6 +145,8 @@ public struct ControlReply: Codable, Sendable, Equatable {
         case rejected
         /// Too many clients are connected.
         case busy
+        /// The pipeline does not offer this request (e.g. tuning).
+        case unsupported
     }
 
     public var ok: Bool
@@ -126,10 +156,11 @@ public struct ControlReply: Codable, Sendable, Equatable {
     public var stats: ControlStats?
     public var settings: ControlSettings?
     public var subscribed: Bool?
+    public var tune: ControlTuneReport?
 
     public init(
         ok: Bool, id: Int? = nil, code: Code? = nil, error: String? = nil, stats: ControlStats? = nil,
-        settings: ControlSettings? = nil, subscribed: Bool? = nil
+        settings: ControlSettings? = nil, subscribed: Bool? = nil, tune: ControlTuneReport? = nil
     ) {
         self.ok = ok
         self.id = id
@@ -138,6 +169,7 @@ public struct ControlReply: Codable, Sendable, Equatable {
         self.stats = stats
         self.settings = settings
         self.subscribed = subscribed
+        self.tune = tune
     }
 
     public static func failure(code: Code, _ message: String, id: Int? = nil) -> ControlReply {

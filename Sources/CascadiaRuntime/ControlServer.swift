@@ -56,6 +56,9 @@ public final class ControlServer: Service, @unchecked Sendable {
     private var counters = Counters()
     private let subscriberCount = Atomic<Int>(0)
     private let queuedEvents = Mutex<(lines: [String], overflow: Int)>(([], 0))
+    /// Replies produced off the server thread (tuning results), by client serial number.
+    private let lateReplies = Mutex<[(client: UInt64, reply: ControlReply)]>([])
+    private var nextSerial: UInt64 = 0
     private let maximumQueuedEvents = 4096
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
@@ -71,6 +74,7 @@ public final class ControlServer: Service, @unchecked Sendable {
 
     private final class Client {
         let fd: Int32
+        var serial: UInt64 = 0
         var inbound: [UInt8] = []
         var skippingOversized = false
         var outbound: [UInt8] = []
@@ -213,7 +217,7 @@ public final class ControlServer: Service, @unchecked Sendable {
                 log.error("control socket: poll failed: \(String(cString: strerror(errno)))")
                 return
             }
-            if pollSet[1].revents != 0 { drainWakePipe(); fanOutEvents() }
+            if pollSet[1].revents != 0 { drainWakePipe(); deliverLateReplies(); fanOutEvents() }
             for entry in pollSet.dropFirst(2) where entry.revents != 0 {
                 guard let client = clients[entry.fd] else { continue }
                 if entry.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { readFrom(client) }
@@ -237,7 +241,10 @@ public final class ControlServer: Service, @unchecked Sendable {
             updateCounters { $0.errorReplies += 1 }
             return
         }
-        clients[fd] = Client(fd: fd)
+        let client = Client(fd: fd)
+        nextSerial += 1
+        client.serial = nextSerial
+        clients[fd] = client
         updateCounters { $0.clients = clients.count }
     }
 
@@ -309,11 +316,12 @@ public final class ControlServer: Service, @unchecked Sendable {
             reply(client, error)
         case .request(let request, let id):
             updateCounters { $0.requests += 1 }
-            reply(client, execute(request, id: id, client: client))
+            if let now = execute(request, id: id, client: client) { reply(client, now) }
         }
     }
 
-    private func execute(_ request: ControlRequest, id: Int?, client: Client) -> ControlReply {
+    /// The reply to send now, or nil when it comes later (`deliverLateReplies`).
+    private func execute(_ request: ControlRequest, id: Int?, client: Client) -> ControlReply? {
         do {
             switch request {
             case .stats:
@@ -332,6 +340,23 @@ public final class ControlServer: Service, @unchecked Sendable {
             case .autoSkipBack(let enabled):
                 try target.setAutoSkipBack(enabled)
                 log.notice("control: auto-k \(enabled ? "on" : "off")")
+            case .tuneSkipBack(let candidates, let windows, let tolerance):
+                guard let tuner = target as? any ControlTuningTarget else {
+                    return .failure(code: .unsupported, "this pipeline cannot run a k experiment", id: id)
+                }
+                let serial = client.serial
+                try tuner.tuneSkipBack(candidates: candidates, windowsPerCandidate: windows, accuracyTolerance: tolerance) {
+                    [weak self] result in
+                    let reply: ControlReply
+                    switch result {
+                    case .success(let report): reply = ControlReply(ok: true, id: id, tune: report)
+                    case .failure(let error): reply = .failure(code: .rejected, "\(error)", id: id)
+                    }
+                    self?.lateReplies.withLock { $0.append((serial, reply)) }
+                    self?.wake()
+                }
+                log.notice("control: k experiment started over \(candidates) × \(windows) windows")
+                return nil
             case .subscribe:
                 if !client.subscribed {
                     client.subscribed = true
@@ -359,6 +384,22 @@ public final class ControlServer: Service, @unchecked Sendable {
         if pending > largestPendingSeen {
             largestPendingSeen = pending
             updateCounters { $0.largestPendingBytes = pending }
+        }
+    }
+
+    /// Sends replies completed on other threads to their clients (if still connected: the
+    /// serial number tells a reused file descriptor apart).
+    private func deliverLateReplies() {
+        let replies = lateReplies.withLock { list in
+            let taken = list
+            list.removeAll()
+            return taken
+        }
+        for (serial, late) in replies {
+            guard let client = clients.values.first(where: { $0.serial == serial && !$0.closing }) else { continue }
+            reply(client, late)
+            flush(client)
+            if client.closing { drop(client) }
         }
     }
 

@@ -31,6 +31,55 @@ public protocol ControlTarget: AnyObject, Sendable {
     func subscribeWindows(_ handler: @escaping @Sendable (String) -> Void) -> any ControlSubscription
 }
 
+/// A pipeline that can run the live Dynamic-k experiment of `cascadia ctl tune k`. The control
+/// server checks for this capability and answers `unsupported` for targets without it.
+public protocol ControlTuningTarget: ControlTarget {
+    /// Runs each candidate k on `windowsPerCandidate` consecutive live windows (in the given
+    /// order), applies the best (lowest mean latency among the candidates whose classified
+    /// fraction is within `accuracyTolerance` of the best one) and calls `completion` once, from
+    /// any thread, with the table. Returns at once: the experiment runs on the pipeline's
+    /// windows. Throws when it cannot start (one already running, a candidate out of range).
+    func tuneSkipBack(
+        candidates: [Int], windowsPerCandidate: Int, accuracyTolerance: Double,
+        completion: @escaping @Sendable (Result<ControlTuneReport, any Error>) -> Void) throws
+}
+
+/// The result of `cascadia ctl tune k`.
+public struct ControlTuneReport: Codable, Sendable, Equatable {
+    /// One candidate's measurements.
+    public struct Row: Codable, Sendable, Equatable {
+        public var k: Int
+        public var windows: Int
+        public var meanLatencyMilliseconds: Double
+        public var p99LatencyMilliseconds: Double
+        /// Fraction of windows the cascade classified (answered, not IDK): the accuracy proxy on
+        /// unlabelled live data.
+        public var classifiedFraction: Double
+        public var deadlineMisses: Int
+
+        public init(
+            k: Int, windows: Int, meanLatencyMilliseconds: Double, p99LatencyMilliseconds: Double,
+            classifiedFraction: Double, deadlineMisses: Int
+        ) {
+            self.k = k
+            self.windows = windows
+            self.meanLatencyMilliseconds = meanLatencyMilliseconds
+            self.p99LatencyMilliseconds = p99LatencyMilliseconds
+            self.classifiedFraction = classifiedFraction
+            self.deadlineMisses = deadlineMisses
+        }
+    }
+
+    public var rows: [Row]
+    /// The k applied at the end.
+    public var chosenK: Int
+
+    public init(rows: [Row], chosenK: Int) {
+        self.rows = rows
+        self.chosenK = chosenK
+    }
+}
+
 /// A registration returned by `ControlTarget.subscribeWindows`.
 public protocol ControlSubscription: Sendable {
     /// Stops deliveries; after it returns the handler is not called again.

@@ -18,6 +18,10 @@ enum CtlCommand: Command {
           auto-k on|off              let the executor choose k itself, or not
           subscribe [--count N]      print every window's record as it is processed
                                      (stop after N windows; default: until interrupted)
+          tune k [--candidates 0,1,2,3] [--windows N] [--tolerance X]
+                                     run each candidate k on N live windows (default 30), print
+                                     the table and apply the fastest k whose classified fraction
+                                     is within X (default 0.01) of the best
           raw LINE                   send LINE as it is (one JSON request) and print the reply line
 
         options:
@@ -26,13 +30,17 @@ enum CtlCommand: Command {
 
         The socket is mode 0660, group cascadia: run as root or as a member of that group.
         Exit codes: 0 ok, 64 usage or invalid value, 65 change refused (e.g. bad plan file),
-        69 service not reachable, 1 other.
+        69 service not reachable or request not offered by it, 1 other.
         """
 
     static func run(_ arguments: [String]) throws -> ExitCode {
         var socketPath = ProcessInfo.processInfo.environment["CASCADIA_CONTROL_SOCKET"] ?? ControlServer.defaultPath
         var json = false
         var count: Int?
+        var candidates = [0, 1, 2, 3]
+        var windows = 30
+        var tolerance = 0.01
+        var tuneOptionGiven = false
         var words: [String] = []
         var index = 0
         while index < arguments.count {
@@ -43,16 +51,33 @@ enum CtlCommand: Command {
                 return .ok
             case "--json":
                 json = true
-            case "--socket", "--count":
+            case "--socket", "--count", "--candidates", "--windows", "--tolerance":
                 guard index + 1 < arguments.count else { throw UsageError("\(argument) needs a value") }
                 index += 1
-                if argument == "--socket" {
-                    socketPath = arguments[index]
-                } else {
-                    guard let n = Int(arguments[index]), n > 0 else {
-                        throw UsageError("--count needs a positive integer, got '\(arguments[index])'")
-                    }
+                let value = arguments[index]
+                switch argument {
+                case "--socket":
+                    socketPath = value
+                case "--count":
+                    guard let n = Int(value), n > 0 else { throw UsageError("--count needs a positive integer, got '\(value)'") }
                     count = n
+                case "--candidates":
+                    let parsed = value.split(separator: ",").map { Int($0) }
+                    guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil && $0! >= 0 }) else {
+                        throw UsageError("--candidates needs a comma-separated list of k >= 0, got '\(value)'")
+                    }
+                    candidates = parsed.map { $0! }
+                    tuneOptionGiven = true
+                case "--windows":
+                    guard let n = Int(value), n > 0 else { throw UsageError("--windows needs a positive integer, got '\(value)'") }
+                    windows = n
+                    tuneOptionGiven = true
+                default:
+                    guard let x = Double(value), x.isFinite, (0...1).contains(x) else {
+                        throw UsageError("--tolerance needs a value in 0…1, got '\(value)'")
+                    }
+                    tolerance = x
+                    tuneOptionGiven = true
                 }
             default:
                 if argument.hasPrefix("--") { throw UsageError("unknown option '\(argument)'") }
@@ -64,6 +89,12 @@ enum CtlCommand: Command {
             guard words.count == 2 else { throw UsageError("raw needs exactly one argument, the request line") }
             return try raw(words[1], socketPath: socketPath)
         }
+        if words == ["tune", "k"] {
+            return try tune(
+                .tuneSkipBack(candidates: candidates, windowsPerCandidate: windows, accuracyTolerance: tolerance),
+                socketPath: socketPath, json: json)
+        }
+        if tuneOptionGiven { throw UsageError("--candidates, --windows and --tolerance apply to tune k only") }
         let request = try parseRequest(words)
         if count != nil && request != .subscribe { throw UsageError("--count applies to subscribe only") }
 
@@ -73,19 +104,41 @@ enum CtlCommand: Command {
         let client = try ControlClient(path: socketPath)
         let (line, reply) = try client.call(request)
         if json { print(line) }
-        guard reply.ok else {
-            let code = reply.code?.rawValue ?? "error"
-            writeStderr("cascadia ctl: \(code): \(reply.error ?? "request failed")\n")
-            switch reply.code {
-            case .invalid, .malformed, .unknownCommand, .tooLarge: return .usage
-            case .rejected: return .data
-            default: return .failure
-            }
-        }
+        if let failed = failure(reply) { return failed }
         if !json {
             if let stats = reply.stats { print(summary(stats)) }
             if let settings = reply.settings { print(summary(settings)) }
         }
+        return .ok
+    }
+
+    /// Reports a failed reply on stderr and returns its exit code; nil for success.
+    static func failure(_ reply: ControlReply) -> ExitCode? {
+        guard !reply.ok else { return nil }
+        writeStderr("cascadia ctl: \(reply.code?.rawValue ?? "error"): \(reply.error ?? "request failed")\n")
+        switch reply.code {
+        case .invalid, .malformed, .unknownCommand, .tooLarge: return .usage
+        case .rejected: return .data
+        case .unsupported: return .unavailable
+        default: return .failure
+        }
+    }
+
+    /// Runs the k experiment (minutes on live windows: no reply time limit) and prints its table.
+    static func tune(_ request: ControlRequest, socketPath: String, json: Bool) throws -> ExitCode {
+        let client = try ControlClient(path: socketPath, timeoutSeconds: nil)
+        let (line, reply) = try client.call(request)
+        if json { print(line) }
+        if let failed = failure(reply) { return failed }
+        guard !json, let report = reply.tune else { return .ok }
+        print("k  windows  mean ms  p99 ms  classified  misses")
+        for row in report.rows {
+            print(
+                String(
+                    format: "%-2d %8d %8.2f %7.2f %11.3f %7d", row.k, row.windows, row.meanLatencyMilliseconds,
+                    row.p99LatencyMilliseconds, row.classifiedFraction, row.deadlineMisses))
+        }
+        print("applied k \(report.chosenK)")
         return .ok
     }
 

@@ -110,7 +110,8 @@ final class CtlTarget: ControlTarget {
 
     @Test(arguments: [
         ["set", "k", "-1"], ["set", "k", "two"], ["set", "threshold", "A", "1.5"], ["plan"], ["auto-k", "maybe"],
-        ["frobnicate"], ["--count", "2", "stats"], ["--bogus", "stats"], [],
+        ["frobnicate"], ["--count", "2", "stats"], ["--bogus", "stats"], [], ["--windows", "5", "stats"],
+        ["tune", "k", "--candidates", "1,x"], ["tune", "k", "--windows", "0"], ["tune", "k", "--tolerance", "3"],
     ])
     func usageErrorsExit64WithoutContactingTheService(arguments: [String]) throws {
         defer { finish() }
@@ -133,6 +134,14 @@ final class CtlTarget: ControlTarget {
         #expect(valid.status == 0)
         #expect(ControlReply.decode(valid.stdout.trimmingCharacters(in: .newlines))?.id == 9)
         #expect(target.controlSettings().k == 2)
+    }
+
+    @Test func tuneAgainstAPipelineWithoutTheExperimentIsUnsupported() throws {
+        defer { finish() }
+        let result = try ctl("tune", "k", "--candidates", "0,2", "--windows", "5")
+        #expect(result.status == 69)
+        #expect(result.stderr == "cascadia ctl: unsupported: this pipeline cannot run a k experiment\n")
+        #expect(server.currentCounters.requests == 1)
     }
 
     @Test func noServiceIsExit69NamingTheSocket() throws {

@@ -12,6 +12,9 @@ import Testing
         (#"{"cmd":"plan-load","path":"/p.json"}"#, .loadPlan(path: "/p.json")),
         (#"{"cmd":"auto-k","enabled":false}"#, .autoSkipBack(false)),
         (#"{"cmd":"subscribe"}"#, .subscribe),
+        (#"{"cmd":"tune-k","candidates":[0,2],"windows":5,"tolerance":0.05}"#,
+         .tuneSkipBack(candidates: [0, 2], windowsPerCandidate: 5, accuracyTolerance: 0.05)),
+        (#"{"cmd":"tune-k","candidates":[1]}"#, .tuneSkipBack(candidates: [1], windowsPerCandidate: 30, accuracyTolerance: 0.01)),
     ])
     func parsesEveryRequest(line: String, expected: ControlRequest) {
         #expect(parse(line) == .request(expected, id: nil))
@@ -31,6 +34,12 @@ import Testing
         (#"{"cmd":"set-threshold","value":0.5}"#, .invalid),
         (#"{"cmd":"plan-load","path":""}"#, .invalid),
         (#"{"cmd":"auto-k"}"#, .invalid),
+        (#"{"cmd":"tune-k"}"#, .invalid),
+        (#"{"cmd":"tune-k","candidates":[]}"#, .invalid),
+        (#"{"cmd":"tune-k","candidates":[1,1]}"#, .invalid),
+        (#"{"cmd":"tune-k","candidates":[-1]}"#, .invalid),
+        (#"{"cmd":"tune-k","candidates":[1],"windows":0}"#, .invalid),
+        (#"{"cmd":"tune-k","candidates":[1],"tolerance":2}"#, .invalid),
     ])
     func rejectsBadRequests(line: String, code: ControlReply.Code) {
         guard case .reject(let reply) = parse(line) else {

@@ -219,6 +219,40 @@ import Glibc
         #expect(server.waitUntil { $0.clients == 0 })
     }
 
+    @Test func aKExperimentRepliesWhenItsWindowsHaveRun() throws {
+        defer { server.stop() }
+        let tuner = try client()
+        try tuner.send(line: ControlRequest.tuneSkipBack(candidates: [0, 1, 3], windowsPerCandidate: 4, accuracyTolerance: 0.01).encoded(id: 3))
+        // The reply waits for live windows; meanwhile the server answers everyone else.
+        let other = try client()
+        #expect(try other.call(.stats).reply.ok)
+        #expect(pipeline.isTuning)
+        let second = try other.call(.tuneSkipBack(candidates: [1], windowsPerCandidate: 1, accuracyTolerance: 0)).reply
+        #expect(second.code == .rejected)
+        #expect(second.error == "a k experiment is already running")
+        for index in 1...12 { pipeline.emitWindow(index) }
+        let reply = try #require(try nextReply(tuner))
+        #expect(reply.id == 3)
+        #expect(reply.tune?.rows.map(\.k) == [0, 1, 3])
+        #expect(reply.tune?.rows.map(\.meanLatencyMilliseconds) == [10, 12, 16])
+        #expect(reply.tune?.chosenK == 1)  // k = 0 is faster but classifies less
+        #expect(pipeline.settings.k == 1)
+    }
+
+    @Test func aTunerThatLeavesBeforeTheResultIsForgotten() throws {
+        defer { server.stop() }
+        var tuner: ControlClient? = try client()
+        try tuner!.send(line: ControlRequest.tuneSkipBack(candidates: [2], windowsPerCandidate: 2, accuracyTolerance: 0).encoded())
+        let other = try client()
+        #expect(try other.call(.get).reply.ok)  // the tune request has been handled by now
+        tuner = nil
+        #expect(server.waitUntil { $0.clients == 1 })
+        pipeline.emitWindow(1)
+        pipeline.emitWindow(2)
+        #expect(!pipeline.isTuning)
+        #expect(try other.call(.get).reply.settings?.k == 2)  // applied; the reply went nowhere
+    }
+
     @Test func tooManyClientsGetABusyReply() throws {
         defer { server.stop() }
         var held: [ControlClient] = []

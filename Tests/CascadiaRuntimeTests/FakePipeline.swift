@@ -16,6 +16,17 @@ final class FakePipeline: ControlTarget {
         var changes: [String] = []
         var handlers: [Int: @Sendable (String) -> Void] = [:]
         var nextHandler = 0
+        var tuning: Tuning?
+    }
+
+    /// A k experiment in progress: windows are attributed to candidates in order.
+    struct Tuning {
+        var candidates: [Int]
+        var windowsPerCandidate: Int
+        var tolerance: Double
+        var rows: [ControlTuneReport.Row] = []
+        var latencies: [Double] = []
+        var completion: @Sendable (Result<ControlTuneReport, any Error>) -> Void
     }
 
     let state = Mutex(State())
@@ -65,17 +76,56 @@ final class FakePipeline: ControlTarget {
         return Subscription(pipeline: self, id: id)
     }
 
-    /// Processes one window: counts it and publishes its record to the subscribers.
+    /// Processes one window: counts it, feeds a running k experiment (latency 10 + 2k ms, every
+    /// window classified; k = 0 misses one in five), and publishes its record.
     func emitWindow(_ index: Int) {
-        let handlers = state.withLock { state in
+        let (handlers, finished) = state.withLock { state -> ([@Sendable (String) -> Void], (@Sendable (Result<ControlTuneReport, any Error>) -> Void, ControlTuneReport)?) in
             state.stats.windows += 1
-            return Array(state.handlers.values)
+            var finished: (@Sendable (Result<ControlTuneReport, any Error>) -> Void, ControlTuneReport)?
+            if var tuning = state.tuning {
+                let k = tuning.candidates[tuning.rows.count]
+                tuning.latencies.append(10 + 2 * Double(k))
+                if tuning.latencies.count == tuning.windowsPerCandidate {
+                    let classified = k == 0 ? 0.8 : 1.0
+                    let mean = tuning.latencies.reduce(0, +) / Double(tuning.latencies.count)
+                    tuning.rows.append(.init(k: k, windows: tuning.latencies.count, meanLatencyMilliseconds: mean,
+                        p99LatencyMilliseconds: mean, classifiedFraction: classified, deadlineMisses: 0))
+                    tuning.latencies = []
+                }
+                if tuning.rows.count == tuning.candidates.count {
+                    let best = tuning.rows.map(\.classifiedFraction).max()!
+                    let chosen = tuning.rows.filter { $0.classifiedFraction >= best - tuning.tolerance }
+                        .min { $0.meanLatencyMilliseconds < $1.meanLatencyMilliseconds }!.k
+                    state.settings.k = chosen
+                    finished = (tuning.completion, ControlTuneReport(rows: tuning.rows, chosenK: chosen))
+                    state.tuning = nil
+                } else {
+                    state.tuning = tuning
+                }
+            }
+            return (Array(state.handlers.values), finished)
         }
+        if let (completion, report) = finished { completion(.success(report)) }
         let record = #"{"window":\#(index),"decision":"hazard","k":\#(settings.k)}"#
         for handler in handlers { handler(record) }
     }
 
     var subscriberHandlers: Int { state.withLock { $0.handlers.count } }
+    var isTuning: Bool { state.withLock { $0.tuning != nil } }
+}
+
+extension FakePipeline: ControlTuningTarget {
+    func tuneSkipBack(
+        candidates: [Int], windowsPerCandidate: Int, accuracyTolerance: Double,
+        completion: @escaping @Sendable (Result<ControlTuneReport, any Error>) -> Void
+    ) throws {
+        try state.withLock { state in
+            guard state.tuning == nil else { throw Refusal(description: "a k experiment is already running") }
+            guard candidates.allSatisfy({ $0 <= 6 }) else { throw Refusal(description: "k above 6 in \(candidates)") }
+            state.tuning = Tuning(candidates: candidates, windowsPerCandidate: windowsPerCandidate,
+                tolerance: accuracyTolerance, completion: completion)
+        }
+    }
 }
 
 /// A temporary directory removed when the value goes away.
