@@ -66,6 +66,7 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DATADIR     ?= $(PREFIX)/share/cascadia
 DOCDIR      ?= $(PREFIX)/share/doc/cascadia
+MANDIR      ?= $(PREFIX)/share/man
 SYSCONFDIR  ?= /etc
 # Data folders shipped under $(DATADIR) (with their subfolders); a missing or empty one is skipped.
 # Board files name plans and recordings relative to themselves (../plans/…), so the layout is kept.
@@ -91,6 +92,10 @@ install-files:
 	  else echo "skipped $$d/ (missing or empty)"; fi; \
 	done
 	@for f in docs/deployment.md README.md; do [ -f $$f ] && install -m 0644 $$f $(DESTDIR)$(DOCDIR)/ || true; done
+	@install -d $(DESTDIR)$(MANDIR)/man1; \
+	if scripts/make-manpage.sh $(BIN) > $(DESTDIR)$(MANDIR)/man1/cascadia.1; then \
+	  gzip -9nf $(DESTDIR)$(MANDIR)/man1/cascadia.1; \
+	else rm -f $(DESTDIR)$(MANDIR)/man1/cascadia.1; echo "skipped the man page (binary does not run here)"; fi
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/default/cascadia ]; then echo "kept $(SYSCONFDIR)/default/cascadia"; \
 	else install -d $(DESTDIR)$(SYSCONFDIR)/default && sed 's|/usr/share/cascadia|$(DATADIR)|g' systemd/cascadia.default > $(DESTDIR)$(SYSCONFDIR)/default/cascadia; fi
 	install -d $(DESTDIR)$(SYSCONFDIR)/cascadia
@@ -100,6 +105,7 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/cascadia $(DESTDIR)$(UNITDIR)/cascadia.service
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/cascadia.conf $(DESTDIR)$(TMPFILESDIR)/cascadia.conf
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(MANDIR)/man1/cascadia.1.gz
 
 # A .deb (dpkg-deb) from a release build with the Swift runtime linked in statically.
 deb: deps

@@ -45,7 +45,7 @@ known_package() {
 resolved=$(ldd "$bin" 2>/dev/null || true)
 for name in $(readelf -d "$bin" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
   case "$name" in ld-linux*) continue;; esac  # the dynamic loader comes with libc6
-  lib=$(printf '%s\n' "$resolved" | awk -v n="$name" '$1==n && $3 ~ /^\// {print $3; exit}')
+  lib=$(printf '%s\n' "$resolved" | awk -v n="$name" '$1==n && $3 ~ /^\// && !done {print $3; done=1}')
   owner=""
   if [ -n "$lib" ]; then
     real=$(readlink -f "$lib")

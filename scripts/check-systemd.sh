@@ -25,7 +25,7 @@ out=$(systemd-analyze verify "$scratch/cascadia.service" 2>&1) || { echo "$out";
 if [ -n "$out" ]; then echo "$out"; echo "check-systemd: verify printed warnings" >&2; exit 1; fi
 
 echo "check-systemd: systemd-analyze security (bound $MAX_EXPOSURE)"
-if systemd-analyze security --help 2>/dev/null | grep -q -- '--offline'; then
+if systemd-analyze security --help 2>/dev/null | grep -- '--offline' >/dev/null; then
   report=$(systemd-analyze security --offline=true "$scratch/cascadia.service" 2>&1 || true)
   score=$(printf '%s\n' "$report" | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
   if [ -z "$score" ]; then printf '%s\n' "$report"; echo "check-systemd: no exposure score" >&2; exit 1; fi

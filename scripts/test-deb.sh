@@ -20,11 +20,12 @@ deb=$(ALLOW_UNPACKAGED_LIBS=1 scripts/build-deb.sh "$bin" "$scratch/out" 2>/dev/
 echo "test-deb: built $(basename "$deb")"
 
 [ "$(dpkg-deb -f "$deb" Package)" = cascadia ] || fail "wrong Package field"
-dpkg-deb -f "$deb" Depends | grep -q 'libsystemd0' || fail "Depends lacks libsystemd0"
+dpkg-deb -f "$deb" Depends | grep 'libsystemd0' >/dev/null || fail "Depends lacks libsystemd0"
 [ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)" = /etc/default/cascadia ] || fail "conffiles"
 
 expected="usr/bin/cascadia usr/lib/systemd/system/cascadia.service usr/lib/sysusers.d/cascadia.conf
-usr/lib/tmpfiles.d/cascadia.conf etc/default/cascadia usr/share/cascadia/profiles/multimodal-hazard-profile.json"
+usr/lib/tmpfiles.d/cascadia.conf etc/default/cascadia usr/share/cascadia/profiles/multimodal-hazard-profile.json
+usr/share/man/man1/cascadia.1.gz usr/share/doc/cascadia/deployment.md"
 check_files() {  # $1: root the package was unpacked into
   for f in $expected; do [ -f "$1/$f" ] || fail "missing /$f"; done
   [ -x "$1/usr/bin/cascadia" ] || fail "/usr/bin/cascadia not executable"
@@ -32,7 +33,7 @@ check_files() {  # $1: root the package was unpacked into
   for f in $(find boards models plans profiles recordings -type f ! -name '.*' 2>/dev/null); do
     cmp -s "$f" "$1/usr/share/cascadia/$f" || fail "/usr/share/cascadia/$f missing or different"
   done
-  "$1/usr/bin/cascadia" --version | grep -q '^cascadia ' || fail "packaged binary does not run"
+  "$1/usr/bin/cascadia" --version | grep '^cascadia ' >/dev/null || fail "packaged binary does not run"
 }
 
 if [ "$(id -u)" != 0 ]; then

@@ -20,6 +20,12 @@ grep -q '^ExecStart=/usr/local/bin/cascadia run ' "$unit" || fail "ExecStart not
 grep -q '/usr/bin/cascadia' "$unit" && fail "unit still names /usr/bin/cascadia"
 grep -q '^CASCADIA_BOARD=/usr/local/share/cascadia/boards/' "$dest/etc/default/cascadia" || fail "default board path"
 [ "$(stat -c %a "$dest/usr/local/bin/cascadia")" = 755 ] || fail "binary mode"
+man="$dest/usr/local/share/man/man1/cascadia.1.gz"
+zcat "$man" | grep '^\.TH CASCADIA 1 ' >/dev/null || fail "man page missing or malformed"
+zcat "$man" | grep '^\.SH "CTL"' >/dev/null || fail "man page lacks the ctl section"
+if command -v man >/dev/null 2>&1; then
+  MANWIDTH=80 man -l "$man" 2>/dev/null | grep 'cascadia ctl \[--socket PATH\]' >/dev/null || fail "man page does not render"
+fi
 
 echo "# edited" >> "$dest/etc/default/cascadia"
 make --no-print-directory -s install-files BIN="$bin" DESTDIR="$dest" PREFIX=/usr/local >/dev/null
