@@ -72,9 +72,14 @@ SYSCONFDIR  ?= /etc
 # Board files name plans and recordings relative to themselves (../plans/…), so the layout is kept.
 DATA_DIRS   := boards models plans profiles recordings
 
-.PHONY: install-files deb test-deploy
+.PHONY: build-static install-files deb test-deploy
 
-install: build install-files
+# Release build with the Swift runtime linked in, so the installed binary does not need the toolchain.
+build-static: deps
+	$(SWIFT) build -c release --static-swift-stdlib $(SWIFT_FLAGS)
+
+install: build-static
+	$(MAKE) --no-print-directory install-files
 
 # Copies $(BIN) and the data without building (the .deb and the tests use it with their own BIN).
 install-files:
@@ -108,8 +113,7 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man1/cascadia.1.gz
 
 # A .deb (dpkg-deb) from a release build with the Swift runtime linked in statically.
-deb: deps
-	$(SWIFT) build -c release --static-swift-stdlib $(SWIFT_FLAGS)
+deb: build-static
 	scripts/build-deb.sh $(BIN) .build/deb
 
 # Unit checks (systemd-analyze verify/security, sysusers, tmpfiles) and the package install test.
