@@ -102,10 +102,12 @@ int32_t nn_dense_s8_get_buffer_size(const nn_dims *input_dims, const nn_filter_d
 
 /** Fully connected layer applied to each of the t*l rows of `c` features.
  * input [t, l, c_in] int8 (flatten a whole tensor by passing {1, 1, t*l*c});
- * filter [c_out, 1, c_in] int8 (kernel must be 1), c_in <= NN_MAX_DOT; bias [c_out] or NULL;
+ * filter [c_out, 1, c_in] int8 (kernel must be 1), c_out*c_in <= 2^24; bias [c_out] or NULL;
  * output [t, l, c_out] int8.
  *   out[r,o] = clamp(nn_requantize(sat32(bias[o] + sum_i (in[r,i] - input_zp) * w[o,i]),
- *                                  m[o], s[o]) + output_zp, act_min, act_max) */
+ *                                  m[o], s[o]) + output_zp, act_min, act_max)
+ * The sum is exact (for c_in > NN_MAX_DOT it is formed in 64 bits) and saturated once, with the
+ * bias, to int32. */
 nn_status nn_dense_s8(const nn_context *ctx, const nn_dense_params *params,
                       const nn_per_channel_quant *quant, const nn_dims *input_dims,
                       const int8_t *input, const nn_filter_dims *filter_dims,
