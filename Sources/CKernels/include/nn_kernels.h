@@ -7,7 +7,7 @@
  *   only zero points and integer multipliers; scales stay with the caller.
  * - Weights are int8, symmetric per output channel (zero point 0). Biases are int32 with scale
  *   input_scale * weight_scale[o], zero point 0.
- * - Accumulation is exact in int32 (dot lengths <= NN_MAX_DOT guarantee it); the bias is added
+ * - Accumulation is exact (int32 for dot lengths <= NN_MAX_DOT, 64-bit beyond); the bias is added
  *   with int32 saturation; requantization is nn_requantize (gemmlowp rounding, see below).
  * - `act_min`/`act_max` clamp the int8 output: -128 <= act_min <= act_max <= 127. A fused ReLU is
  *   act_min = max(-128, output_zero_point), act_max = 127.
@@ -230,7 +230,7 @@ int32_t nn_gru_s8_s16_get_buffer_size(const nn_filter_dims *hidden_weight_dims);
 
 /** One GRU layer (PyTorch gate order r, z, n) over steps s = 0 .. t*l-1; step s reads the `c`
  * features of row s. int8 weights, int16 Q0.15 hidden state, int16 Q3.12 gate pre-activations.
- * input [t, l, D] int8, D = c <= NN_MAX_DOT;
+ * input [t, l, D] int8, D = c, 3H*D <= 2^24 (D > NN_MAX_DOT is summed in 64 bits, unvectorized);
  * weight_ih [3H, 1, D] int8 (dims {3H, 1, D}); weight_hh [3H, 1, H] int8, H <= NN_MAX_GRU_HIDDEN;
  * bias_ih [3H] int32 (scale input_scale*w_ih_scale[j]) or NULL; bias_hh [3H] int32 (scale
  *   2^-15*w_hh_scale[j]) or NULL;
