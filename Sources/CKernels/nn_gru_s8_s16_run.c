@@ -1,5 +1,6 @@
 /* The GRU layer loop shared by every path: per step, the two matrix-vector products (plain C
- * loops, or the ISA kit's exact dot products), then the O(H) gate math of docs/quantization.md. */
+ * loops, or the ISA kit's exact dot products), then the gate math of docs/quantization.md (the
+ * scalar definition below, or the kit's vector version where it has one). */
 #include "nn_internal.h"
 
 static inline int16_t gate_pre(int64_t sum, const int32_t *bias, int32_t j, int32_t m, int32_t s) {
@@ -38,9 +39,9 @@ static void matvec(const nn_gru_quant *q, int32_t zp, int32_t d, int32_t h, cons
     }
 }
 
-static void gates(const nn_gru_params *p, int32_t h, const int16_t *gi, const int16_t *gh,
-                  int16_t *state, int8_t *out) {
-    for (int32_t j = 0; j < h; j++) {
+void nn_gru_gates_scalar(const nn_gru_params *p, int32_t h, int32_t j0, const int16_t *gi,
+                         const int16_t *gh, int16_t *state, int8_t *out) {
+    for (int32_t j = j0; j < h; j++) {
         int32_t r = nn_table_lookup(NN_SIGMOID_TABLE, nn_sat16((int32_t)gi[j] + gh[j]));
         int32_t z = nn_table_lookup(NN_SIGMOID_TABLE, nn_sat16((int32_t)gi[h + j] + gh[h + j]));
         int32_t rn = (r * gh[2 * h + j] + (1 << 14)) >> 15;
@@ -62,7 +63,10 @@ nn_status nn_gru_s8_s16_run(NN_GRU_ARGS, const nn_simd_kit *kit) {
     for (int32_t s = 0; s < steps; s++) {
         matvec(quant, params->input_zero_point, d, h, input + (int64_t)s * d, input_weights,
                hidden_weights, input_bias, hidden_bias, state, gi, gh, kit);
-        gates(params, h, gi, gh, state, output + (int64_t)s * h);
+        if (kit && kit->gru_gates)
+            kit->gru_gates(params, h, gi, gh, state, output + (int64_t)s * h);
+        else
+            nn_gru_gates_scalar(params, h, 0, gi, gh, state, output + (int64_t)s * h);
     }
     return NN_OK;
 }
