@@ -104,6 +104,11 @@ public final class ExecutorControl: Sendable {
         return (Unmanaged<PendingChange>.fromOpaque(pointer).takeUnretainedValue(), bits)
     }
 
+    /// Test hook: publishes `change` without draining the retired slot.
+    func publishForTesting(_ change: PendingChange) {
+        release(pending.exchange(UInt(bitPattern: Unmanaged.passRetained(change).toOpaque()), ordering: .acquiringAndReleasing))
+    }
+
     /// Processing thread: parks an adopted change for the control thread to free.
     /// - Note: Real-time safe.
     func retire(_ bits: UInt) {

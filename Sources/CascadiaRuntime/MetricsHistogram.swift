@@ -1,14 +1,14 @@
 import Synchronization
 
 /// Fixed buckets for latencies in microseconds: exact below 32 µs, then 32 buckets per
-/// power of two (relative width ≤ 1/32 ≈ 3.1 %), up to 2^31 µs; larger values land in the
-/// last bucket. 872 buckets, no allocation after init.
+/// power of two (relative width ≤ 1/32 ≈ 3.1 %), up to 2^31 µs; larger values land in one
+/// overflow bucket. 865 buckets, no allocation after init.
 public enum LatencyBuckets {
     static let subBits = 5
     static let sub = 1 << subBits
     static let maxExponent = 31
     /// Number of buckets.
-    public static let count = sub + (maxExponent - subBits) * sub
+    public static let count = sub + (maxExponent - subBits) * sub + 1
 
     /// Bucket of a latency in microseconds.
     /// - Note: Real-time safe.
