@@ -42,6 +42,10 @@ public struct CascadeSchedule: Sendable, Equatable {
     public var tcetNanoseconds: [UInt64]
     /// The planner's predicted expected duration per window, for the summary.
     public var predictedExpectedNanoseconds: UInt64?
+    /// Hazard plans: ESCAP(S) for any set S of finished experts (bit masks), when the plan
+    /// lists them; the monitor then falls back to the escape set of exactly what finished.
+    /// Sets absent here fall back to the escape of the last completed node, minus what ran.
+    public var subsetEscapes: [UInt64: UInt64] = [:]
 
     public init(
         name: String, mode: Mode, budgetNanoseconds: UInt64?, wcetNanoseconds: [UInt64],
@@ -92,6 +96,10 @@ public struct CascadeSchedule: Sendable, Equatable {
             guard !stages.isEmpty else { throw .invalidSchedule(field: "stages", problem: "empty") }
             try check(initialEscape, "escape[initial]")
             try check(stages.flatMap(\.experts), "stages")
+            let all: UInt64 = expertCount == 64 ? .max : (1 << UInt64(expertCount)) - 1
+            for (finished, escape) in subsetEscapes where finished & ~all != 0 || escape & ~all != 0 {
+                throw .invalidSchedule(field: "escape", problem: "subset \(finished) → \(escape) names experts beyond \(expertCount)")
+            }
             for (j, stage) in stages.enumerated() {
                 guard !stage.experts.isEmpty else {
                     throw .invalidSchedule(field: "stages[\(j)]", problem: "adds no expert")
@@ -144,6 +152,11 @@ final class PreparedSchedule: @unchecked Sendable {
     /// Σ WCET of each stage's experts, and of each stage's escape set.
     let stageWcet: [UInt64]
     let stageEscapeWcet: [UInt64]
+    /// ESCAP by finished-set mask (2^n entries, `noEscape` where unknown); empty when the plan
+    /// has no subset table or more than `maxTableExperts` experts.
+    let escapeTable: [UInt64]
+    static let noEscape = UInt64.max
+    static let maxTableExperts = 16
     let initialEscapeMask: UInt64
     // IDK plans.
     let order: [Int]
@@ -158,6 +171,15 @@ final class PreparedSchedule: @unchecked Sendable {
         wcet = schedule.wcetNanoseconds
         tcet = schedule.tcetNanoseconds
         func mask(_ list: [Int]) -> UInt64 { list.reduce(0) { $0 | (1 << UInt64($1)) } }
+        if !schedule.subsetEscapes.isEmpty && expertCount <= Self.maxTableExperts {
+            var table = [UInt64](repeating: Self.noEscape, count: 1 << expertCount)
+            for (finished, escape) in schedule.subsetEscapes where finished < UInt64(table.count) {
+                table[Int(finished)] = escape & ~finished
+            }
+            escapeTable = table
+        } else {
+            escapeTable = []
+        }
         switch schedule.mode {
         case .hazard(let stages, let initialEscape):
             isHazard = true
@@ -183,6 +205,18 @@ final class PreparedSchedule: @unchecked Sendable {
             for e in order { sums.append(sums.last! + schedule.tcetNanoseconds[e]) }
             prefixTcet = sums
         }
+    }
+
+    /// The escape set to run if the plan is abandoned with `finished` experts done, when
+    /// `nodeEscape` is ESCAP of the last completed node.
+    /// - Note: Real-time safe.
+    @inline(__always)
+    func fallback(finished: UInt64, nodeEscape: UInt64) -> UInt64 {
+        if !escapeTable.isEmpty {
+            let entry = escapeTable[Int(finished)]
+            if entry != Self.noEscape { return entry }
+        }
+        return nodeEscape & ~finished
     }
 
     /// Σ WCET over the experts in `mask`.

@@ -151,29 +151,28 @@ public final class Executor<Clock: DeadlineClock, Runner: ExpertRunner> {
     private func runHazard(deadline: UInt64) {
         let plan = schedule
         var ran: UInt64 = 0
-        var fallback = plan.initialEscapeMask  // ESCAP(P) of the node P reached so far
+        var fallback = plan.initialEscapeMask  // ESCAP(P) of the last completed node P
         var maxHazard: Float = 0
         for j in 0..<plan.stages.count {
             var restWcet = plan.stageWcet[j]
             let escapeAfterWcet = plan.stageEscapeWcet[j]
             for e in plan.stages[j] {
                 var cancelAt = UInt64.max
+                let escapeNow = plan.fallback(finished: ran, nodeEscape: fallback)
                 if escapeEnabled {
                     let now = clock.nowNanoseconds()
-                    let fallbackWcet = plan.wcet(of: fallback & ~ran)
-                    // elapsed + WCET(rest of stage) + WCET(ESCAP(Q)) ≤ L (SPEC), and e must be
-                    // able to finish within its WCET before its cut point; else fall back now.
-                    let need = max(restWcet &+ escapeAfterWcet, plan.wcet[e] &+ fallbackWcet)
-                    if now > deadline || deadline - now < need {
-                        runEscape(fallback & ~ran, deadline: deadline, maxHazard: maxHazard)
+                    // elapsed + WCET(rest of stage) + WCET(ESCAP(Q)) ≤ L, else fall back now.
+                    if now > deadline || deadline - now < restWcet &+ escapeAfterWcet {
+                        runEscape(escapeNow, deadline: deadline, maxHazard: maxHazard)
                         return
                     }
-                    // Cut the expert where ESCAP(P) (minus what already ran) would no longer fit.
-                    cancelAt = deadline - fallbackWcet
+                    // Cut the expert where the escape of what has finished would no longer fit.
+                    let escapeWcet = plan.wcet(of: escapeNow)
+                    cancelAt = deadline > escapeWcet ? deadline - escapeWcet : 0
                 }
                 let (kind, answer) = invoke(e, phase: .stage, stage: j, cancelAt: cancelAt)
                 if kind == .cancelled {
-                    runEscape(fallback & ~ran, deadline: deadline, maxHazard: maxHazard)
+                    runEscape(escapeNow, deadline: deadline, maxHazard: maxHazard)
                     return
                 }
                 ran |= 1 << UInt64(e)

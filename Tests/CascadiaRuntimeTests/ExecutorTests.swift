@@ -77,14 +77,21 @@ import Testing
     /// Lateness before processing (DSP, queueing) counts against the budget.
     @Test func lateWindowsStartWithTheEscapeWhenThePathNoLongerFits() throws {
         let (executor, clock) = try executor([Fixture.row()])
-        // 1 ms late: A must be able to finish within WCET before its cut point
-        // (1 + 25.121 + WCET(CD) 33.734 ≤ 60), and 19.166 + 21.479 ≤ 60: the path runs.
+        // 1 ms late: A (TCET) ends at 19.166 before its cut point L − WCET(CD) = 26.266; then
+        // 19.166 + 21.479 ≤ 60: the path runs.
         let t0 = clock.nowNanoseconds()
         clock.advance(byNanoseconds: Fixture.ms(1))
         let record = executor.process(Fixture.window(0, completionNanoseconds: t0))
         #expect(experts(record) == ["A", "D", "E"])
         #expect(record.deadlineMet)
-        // 20 ms late: 20 + 25.121 + 33.734 > 60 → ESCAP(∅) = CD at once, 44.141 ms.
+        // 10 ms late: the stage check passes (10 + 25.121 + 21.479 ≤ 60) but A would end at
+        // 28.166, past its cut point: cut at 26.266, CD runs, 50.407 ms.
+        let tA = clock.nowNanoseconds()
+        clock.advance(byNanoseconds: Fixture.ms(10))
+        let cut = executor.process(Fixture.window(3, completionNanoseconds: tA))
+        #expect(experts(cut) == ["Ax", "C!", "D!"])
+        #expect(cut.deadlineMet && cut.latencyNanoseconds == Fixture.ms(60) - Fixture.wcet[Fixture.c] - Fixture.wcet[Fixture.d] + Fixture.tcet[Fixture.c] + Fixture.tcet[Fixture.d])
+        // 20 ms late: 20 + 25.121 + 21.479 > 60 → ESCAP(∅) = CD at once, 44.141 ms.
         let t1 = clock.nowNanoseconds()
         clock.advance(byNanoseconds: Fixture.ms(20))
         let late = executor.process(Fixture.window(1, completionNanoseconds: t1))
