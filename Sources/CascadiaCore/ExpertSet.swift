@@ -44,9 +44,15 @@ public struct SubsetCodec: Sendable, Equatable {
 
     /// The canonical key of a mask.
     public func key(_ mask: Int) -> String {
-        var parts: [String] = []
-        for i in 0..<ids.count where mask & (1 << i) != 0 { parts.append(ids[i]) }
-        return parts.joined(separator: singleCharacterIDs ? "" : "+")
+        var text = ""
+        var bits = mask
+        while bits != 0 {
+            let i = bits.trailingZeroBitCount
+            bits &= bits - 1
+            if !singleCharacterIDs && !text.isEmpty { text += "+" }
+            text += ids[i]
+        }
+        return text
     }
 
     /// The ids of a mask, in bit order.

@@ -149,13 +149,49 @@ public struct HazardPlanner: Sendable {
                 "budget \(fmt(budgetMs)) ms cannot be met: the subset with FN < \(maxFN) of lowest TCET is \(name(fastest)) with TCET \(fmt(profile.tcetMs(fastest))) ms (typical needs TCET < L)")
         }
         var plan = basePlan(.typical, chosen: best, budgetMs: budgetMs)
-        plan.stages = profile.codec.members(best).map { [$0] }
+        let (order, bottleneck) = stageOrder(best)
+        plan.stages = order.map { [profile.experts[$0].id] }
         plan.worstMs = min(profile.wcetMs(best), budgetMs)
+        let fits = bottleneck <= budget
         plan.explanation = [
             "\(feasible) of \(profile.codec.subsetCount) subsets have FN < \(maxFN) and TCET < \(fmt(budgetMs)) ms; \(name(best)) has the lowest FP (\(fmt(profile.fp[best]))).",
             "Its WCET is \(fmt(profile.wcetMs(best))) ms; the runtime runs it one expert per stage and, if an overrun threatens L, runs the escape set of what has finished (escape[\"\"] = \(name(escape[0])), WCET \(fmt(profile.wcetMs(escape[0]))) ms ≤ L).",
+            "Stage order \(plan.stages.map { $0[0] }.joined(separator: " → ")) minimizes the largest pre-stage check TCET(done) + WCET(next) + WCET(escape): \(fmt(Nanoseconds.milliseconds(bottleneck))) ms"
+                + (fits ? " ≤ L, so a run at typical speed completes without escaping." : " > L, so even at typical speed the deadline monitor escapes before the last stage."),
         ] + unconstrainedNote(best)
         return plan
+    }
+
+    /// The order of S's experts, one per stage, minimizing the largest check cost
+    /// TCET(P) + WCET({e}) + WCET(ESCAP(P ∪ {e})) over the chain ∅ ⊂ P1 ⊂ … ⊂ S (a bottleneck
+    /// dynamic program over the subsets of S, O(|S|·2^|S|)). Returns the order and that cost.
+    func stageOrder(_ s: Int) -> (order: [Int], bottleneck: Int64) {
+        let members = (0..<profile.count).filter { s & (1 << $0) != 0 }
+        let k = members.count
+        var cost = [Int64](repeating: .max, count: 1 << k)
+        var last = [Int](repeating: -1, count: 1 << k)
+        cost[0] = 0
+        var global = [Int](repeating: 0, count: 1 << k)  // local mask over members → profile mask
+        for local in 1..<(1 << k) { global[local] = global[local & (local - 1)] | (1 << members[local.trailingZeroBitCount]) }
+        for local in 1..<(1 << k) {
+            let after = global[local]
+            for j in 0..<k where local & (1 << j) != 0 {
+                let before = local ^ (1 << j)
+                let e = escape[after]
+                let step = e < 0 ? Int64.max
+                    : profile.tcetNanoseconds[global[before]] + profile.wcetNanoseconds[1 << members[j]] + profile.wcetNanoseconds[e]
+                let value = max(cost[before], step)
+                if value < cost[local] || last[local] < 0 { cost[local] = value; last[local] = j }
+            }
+        }
+        var order: [Int] = []
+        var local = (1 << k) - 1
+        while local != 0 {
+            let j = last[local]
+            order.append(members[j])
+            local ^= 1 << j
+        }
+        return (order.reversed(), cost[(1 << k) - 1])
     }
 
     // MARK: Adaptive DAG
@@ -375,6 +411,7 @@ public struct HazardPlanner: Sendable {
         }
         var plan = Plan(kind: .hazard, policy: policy, catalog: catalog, experts: p.codec.members(chosen), stages: [])
         var map: [String: String] = [:]
+        map.reserveCapacity(p.codec.subsetCount)
         for s in 0..<p.codec.subsetCount where escape[s] >= 0 { map[key(s)] = key(escape[s]) }
         plan.escape = map
         plan.budgetMs = budgetMs

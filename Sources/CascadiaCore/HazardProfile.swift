@@ -201,10 +201,8 @@ extension HazardProfile: ProfileFormat {
 
     /// Parses the JSON profile format (docs/planner.md, "Hazard profile").
     public init(json data: Data, file: String) throws(ProfileError) {
+        try checkKind(data, "hazard", file: file)
         let doc = try decodeJSON(JSONFile.self, from: data, file: file)
-        if let kind = doc.kind, kind != "hazard" {
-            throw ProfileError(file: file, field: "kind", "'\(kind)' where 'hazard' is expected")
-        }
         let ids = doc.experts.map(\.id)
         try Self.checkExperts(ids, file: file)
         let codec = SubsetCodec(ids: ids)
@@ -243,6 +241,14 @@ extension HazardProfile: ProfileFormat {
             experts: doc.experts.map { ExpertName(id: $0.id, name: $0.name ?? $0.id) }, fp: fp, fn: fn,
             wcetMs: wcet, tcetMs: tcet, expertWcetMs: expertWcet, expertTcetMs: expertTcet,
             publishedEscape: escapes, source: doc.source, file: file)
+    }
+}
+
+/// Rejects a JSON profile whose `kind` names another profile type, before looking at its fields.
+func checkKind(_ data: Data, _ expected: String, file: String) throws(ProfileError) {
+    struct Kind: Decodable { var kind: String? }
+    if let kind = try decodeJSON(Kind.self, from: data, file: file).kind, kind != expected {
+        throw ProfileError(file: file, field: "kind", "'\(kind)' where '\(expected)' is expected")
     }
 }
 

@@ -104,10 +104,8 @@ extension IDKProfile: ProfileFormat {
     /// Parses the JSON format: `experts` with `id`, `name`, `time_ms`, `wcet_ms`, and either
     /// `prob_s` or `counts`, objects keyed by subset.
     public init(json data: Data, file: String) throws(ProfileError) {
+        try checkKind(data, "idk", file: file)
         let doc = try decodeJSON(JSONFile.self, from: data, file: file)
-        if let kind = doc.kind, kind != "idk" {
-            throw ProfileError(file: file, field: "kind", "'\(kind)' where 'idk' is expected")
-        }
         let experts = doc.experts.map { IDKExpert(id: $0.id, name: $0.name ?? $0.id, timeMs: $0.time_ms, wcetMs: $0.wcet_ms) }
         try Self.checkExperts(experts, file: file)
         let codec = SubsetCodec(ids: experts.map(\.id))

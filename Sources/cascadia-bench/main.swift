@@ -1,3 +1,20 @@
 // cascadia-bench: benchmarks (not tests). See docs/benchmarks.md.
+// Usage: cascadia-bench <benchmark> [options]; one dispatch line per benchmark below.
 import CascadiaCore
-print("cascadia-bench: no benchmarks registered")
+import Foundation
+
+let benchmarks: [String: ([String]) throws -> Void] = [
+    "planner": PlannerBench.run,
+]
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let name = arguments.first, let benchmark = benchmarks[name] else {
+    print("usage: cascadia-bench <benchmark> [options]\nbenchmarks: " + benchmarks.keys.sorted().joined(separator: ", "))
+    exit(arguments.isEmpty ? 0 : 64)
+}
+do {
+    try benchmark(Array(arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("cascadia-bench \(name): \(error)\n".utf8))
+    exit(1)
+}

@@ -197,6 +197,9 @@ struct HazardBruteForce {
                 try check(planner.staticPlan, brute.best { profile.wcetNanoseconds[$0] < budget }, l, profile)
                 let rootFits = escapes[0] >= 0 && profile.wcetNanoseconds[escapes[0]] <= budget
                 try check(planner.typicalPlan, rootFits ? brute.best { profile.tcetNanoseconds[$0] < budget } : nil, l, profile)
+                if rootFits, let chosen = brute.best(where: { profile.tcetNanoseconds[$0] < budget }) {
+                    try checkStageOrder(planner.typicalPlan(budgetMs: l), chosen, brute, escapes)
+                }
                 let reach = brute.reachable(budget, escapes)
                 let target = brute.best { reach.contains($0) }
                 try check(planner.adaptivePlan, target, l, profile)
@@ -213,6 +216,36 @@ struct HazardBruteForce {
         } else {
             #expect(throws: PlanError.self) { try plan(l) }
         }
+    }
+
+    /// Typical stages: one expert each, in an order whose largest pre-stage check
+    /// TCET(done) + WCET(next) + WCET(escape[done + next]) is the least over all orders.
+    func checkStageOrder(_ plan: Plan, _ chosen: Int, _ brute: HazardBruteForce, _ esc: [Int]) throws {
+        let codec = brute.p.codec
+        let members = (0..<codec.count).filter { chosen & (1 << $0) != 0 }
+        func bottleneck(_ order: [Int]) -> Int64 {
+            var done = 0, worst: Int64 = 0
+            for e in order {
+                let after = done | (1 << e)
+                worst = max(worst, esc[after] < 0 ? .max : brute.p.tcetNanoseconds[done] + brute.p.wcetNanoseconds[1 << e] + brute.p.wcetNanoseconds[esc[after]])
+                done = after
+            }
+            return worst
+        }
+        let best = IDKBruteForce.permutations(members).map(bottleneck).min()!
+        #expect(plan.stages.allSatisfy { $0.count == 1 })
+        let order = plan.stages.map { codec.index(of: $0[0])! }
+        #expect(Set(order) == Set(members))
+        #expect(bottleneck(order) == best)
+    }
+
+    @Test func typicalStageOrderOnSharedTableByHand() throws {
+        // ABC at L = 50: the last stage costs TCET(other two) + WCET(last): C last 35.954 + 17.554 =
+        // 53.508, B last 30.429 + 23.854 = 54.283, A last 30.051 + 25.121 = 55.172; C goes last.
+        let plan = try HazardPlanner(profile: Self.shared, maxFN: 0.086).typicalPlan(budgetMs: 50)
+        #expect(plan.experts == ["A", "B", "C"])
+        #expect(plan.stages.last == ["C"])
+        #expect(plan.explanation.contains { $0.contains("53.508 ms > L") })
     }
 
     /// The path starts at ∅, ends at the target, uses only DAG edges and takes the edge of
