@@ -5,6 +5,7 @@ import Foundation
 
 let benchmarks: [String: ([String]) throws -> Void] = [
     "planner": PlannerBench.run,
+    "executor": ExecutorBench.run,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

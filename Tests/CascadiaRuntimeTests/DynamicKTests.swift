@@ -65,62 +65,36 @@ import Testing
     // MARK: Learned k against fixed k on scripted window sequences (cost = Σ TCET run)
 
     static let order = [Fixture.e, Fixture.d, Fixture.c, Fixture.a]
-
-    /// Total expert time over the sequence for one k setting.
-    static func totalCost(_ fs: [Int?], _ skipBack: SkipBack) throws -> UInt64 {
-        let clock = ManualDeadlineClock()
-        let trace = fs.map { Fixture.nestedRow(f: $0, order: order, costs: Fixture.tcet) }
-        let runner = try ScriptedExpertRunner(expertCount: 5, trace: trace, clock: clock)
-        let schedule = CascadeSchedule(
-            name: "EDCA", mode: .idk(order: order, skipBack: skipBack), budgetNanoseconds: nil,
-            wcetNanoseconds: Fixture.wcet, tcetNanoseconds: Fixture.tcet)
-        let executor = try Executor(schedule: schedule, runner: runner, clock: clock, thresholds: Fixture.thresholds)
-        var total: UInt64 = 0
-        for w in fs.indices {
-            total += executor.process(Fixture.window(Int64(w), completionNanoseconds: clock.nowNanoseconds())).expertNanoseconds
-        }
-        return total
-    }
-
-    /// Strongly dependent: f holds for runs of 20–80 windows (seeded), mostly on the strong experts.
-    static func dependentSequence() -> [Int?] {
-        var random = SplitMix64(seed: 11)
-        var fs: [Int?] = []
-        while fs.count < 2000 {
-            let f = [1, 2, 2, 3, 3, 3][Int(random.next() % 6)]
-            fs += Array(repeating: f, count: 20 + Int(random.next() % 61))
-        }
-        return Array(fs.prefix(2000))
-    }
-
-    /// Independent: f drawn afresh every window, P(f = 0, 1, 2, 3) = 0.4, 0.3, 0.2, 0.1.
-    static func independentSequence() -> [Int?] {
-        var random = SplitMix64(seed: 12)
-        return (0..<2000).map { _ in
-            let u = random.nextUnit()
-            return u < 0.4 ? 0 : u < 0.7 ? 1 : u < 0.9 ? 2 : 3
-        }
-    }
-
+    static let schedule = CascadeSchedule(
+        name: "EDCA", mode: .idk(order: order, skipBack: .fixed(0)), budgetNanoseconds: nil,
+        wcetNanoseconds: Fixture.wcet, tcetNanoseconds: Fixture.tcet)
     static let candidates: [SkipBack] = [.fixed(0), .fixed(1), .fixed(2), .fixed(3), .learned(maxK: 3)]
 
-    @Test func learnedKBeatsTheCascadeOnDependentWindows() throws {
-        let fs = Self.dependentSequence()
-        let costs = try Self.candidates.map { try Self.totalCost(fs, $0) }
-        let learned = Double(costs[4])
-        let bestFixed = Double(costs[0..<4].min()!)
-        let plainCascade = Double(costs[3])  // k ≥ n − 1: always from K_1
-        #expect(learned < 0.8 * plainCascade)
-        #expect(learned < 1.03 * bestFixed)
-        #expect(learned < Double(costs[2]))
+    static func costs(_ fs: [Int?]) throws -> [Double] {
+        try candidates.map { try DynamicKWorkload.meanCost(fs, schedule: schedule, skipBack: $0) }
     }
 
+    @Test func workloadTraceIsNested() {
+        let trace = DynamicKWorkload.trace([2, nil], order: Self.order, durations: Fixture.tcet)
+        #expect(trace[0].map { $0.answer.topProbability } == [0.9, 0.1, 0.9, 0.1, 0.1])  // A, C classify; D, E (positions 0, 1) do not
+        #expect(trace[1].allSatisfy { $0.answer.topProbability == 0.1 })
+        #expect(DynamicKWorkload.independent(windows: 1000, probabilities: [0.5], seed: 1).filter { $0 == nil }.count > 400)
+    }
+
+    /// Runs of 20–80 equal windows, f ∈ {1, 2, 2, 3, 3, 3}: order E D C A at TCET.
+    @Test func learnedKBeatsTheCascadeOnDependentWindows() throws {
+        let costs = try Self.costs(DynamicKWorkload.dependent(windows: 2000, levels: [1, 2, 2, 3, 3, 3], seed: 11))
+        let learned = costs[4]
+        #expect(learned < 0.8 * costs[3])  // k = 3 = n − 1: the plain cascade from K_1
+        #expect(learned < 1.03 * costs[0..<4].min()!)
+        #expect(learned < costs[2])
+    }
+
+    /// f drawn afresh with P = 0.4, 0.3, 0.2, 0.1.
     @Test func learnedKCostsLittleOnIndependentWindows() throws {
-        let fs = Self.independentSequence()
-        let costs = try Self.candidates.map { try Self.totalCost(fs, $0) }
-        let learned = Double(costs[4])
-        let bestFixed = Double(costs[0..<4].min()!)
-        #expect(learned < 1.05 * bestFixed)
-        #expect(learned < 0.8 * Double(costs[0]))  // Dynamic (k = 0) pays for starting late
+        let costs = try Self.costs(DynamicKWorkload.independent(windows: 2000, probabilities: [0.4, 0.3, 0.2, 0.1], seed: 12))
+        let learned = costs[4]
+        #expect(learned < 1.05 * costs[0..<4].min()!)
+        #expect(learned < 0.8 * costs[0])  // Dynamic (k = 0) pays for starting late
     }
 }

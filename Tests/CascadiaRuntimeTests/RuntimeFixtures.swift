@@ -34,15 +34,9 @@ enum Fixture {
         }
     }
 
-    /// Nested IDK outcomes: positions ≥ f classify (class `label`), positions < f say IDK;
-    /// f = nil: nobody classifies. `order` maps positions to experts.
+    /// Nested IDK outcomes (positions ≥ f classify as `label`), see `DynamicKWorkload.trace`.
     static func nestedRow(f: Int?, order: [Int], costs: [UInt64], label: Int32 = 1) -> [ScriptedAnswer] {
-        var row = costs.map { ScriptedAnswer(answer: idk, durationNanoseconds: $0) }
-        for (position, expert) in order.enumerated() {
-            let classifies = f.map { position >= $0 } ?? false
-            row[expert] = ScriptedAnswer(answer: classifies ? classified(label) : idk, durationNanoseconds: costs[expert])
-        }
-        return row
+        DynamicKWorkload.trace([f], order: order, durations: costs, classIndex: label)[0]
     }
 
     static func window(_ index: Int64, completionNanoseconds: UInt64, label: Int32 = -1) -> WindowInfo {
