@@ -70,3 +70,13 @@ uninstall:
 
 clean:
 	rm -rf .build
+
+# --- executor (CascadiaRuntime) -------------------------------------------------------------
+# Executor benchmark with heap-allocation counting: the bench's malloc-family definitions
+# interpose on libc's only when exported, hence --export-dynamic; separate build dir so the
+# counting build never replaces the normal one.
+.PHONY: bench-executor
+bench-executor: deps
+	$(SWIFT) build -c release --product cascadia-bench --scratch-path .build/alloc-count \
+	  -Xswiftc -DCASCADIA_COUNT_ALLOCATIONS -Xlinker --export-dynamic $(SWIFT_FLAGS)
+	.build/alloc-count/release/cascadia-bench executor

@@ -120,7 +120,7 @@ public struct CascadeSchedule: Sendable, Equatable {
     }
 }
 
-/// Per-expert decision thresholds the executor applies to `ExpertAnswer`s; live-changeable.
+/// Per-expert decision thresholds the executor applies to `RunnerAnswer`s; live-changeable.
 public struct ExpertThresholds: Sendable, Equatable {
     /// Top probability below this is IDK (per expert).
     public var idk: [Float]

@@ -33,8 +33,8 @@ public enum DynamicKWorkload {
     /// A scripted trace for `fs` over `order`: position-f experts and later classify as
     /// `classIndex`, earlier ones say IDK; each expert takes `durations[e]` nanoseconds.
     public static func trace(_ fs: [Int?], order: [Int], durations: [UInt64], classIndex: Int32 = 1) -> [[ScriptedAnswer]] {
-        let idk = ExpertAnswer(topClass: 0, topProbability: 0.1, hazardProbability: 0)
-        let classified = ExpertAnswer(topClass: classIndex, topProbability: 0.9, hazardProbability: 0)
+        let idk = RunnerAnswer(topClass: 0, topProbability: 0.1, hazardProbability: 0)
+        let classified = RunnerAnswer(topClass: classIndex, topProbability: 0.9, hazardProbability: 0)
         return fs.map { f in
             var row = durations.map { ScriptedAnswer(answer: idk, durationNanoseconds: $0) }
             for (position, expert) in order.enumerated() where f.map({ position >= $0 }) ?? false {

@@ -120,7 +120,7 @@ public final class Executor<Clock: DeadlineClock, Runner: ExpertRunner> {
 
     /// Runs one expert, applies thresholds, records it. - Note: Real-time safe.
     @inline(__always)
-    private func invoke(_ expert: Int, phase: RunPhase, stage: Int, cancelAt: UInt64) -> (AnswerKind, ExpertAnswer) {
+    private func invoke(_ expert: Int, phase: RunPhase, stage: Int, cancelAt: UInt64) -> (AnswerKind, RunnerAnswer) {
         let t0 = clock.nowNanoseconds()
         let answer = runner.run(expert: expert, window: window, cancelAtNanoseconds: cancelAt)
         let elapsed = clock.nowNanoseconds() &- t0
@@ -213,7 +213,7 @@ public final class Executor<Clock: DeadlineClock, Runner: ExpertRunner> {
     }
 
     @inline(__always)
-    private func decideHazard(_ answer: ExpertAnswer) {
+    private func decideHazard(_ answer: RunnerAnswer) {
         record.decision = .hazard
         record.classIndex = answer.topClass
         record.confidence = answer.hazardProbability

@@ -22,7 +22,7 @@ public struct WindowInfo: Sendable, Equatable {
 ///
 /// The executor turns this into IDK / class / hazard with its live threshold table, so a
 /// `cascadia ctl set threshold` needs no cooperation from the expert.
-public struct ExpertAnswer: Sendable, Equatable {
+public struct RunnerAnswer: Sendable, Equatable {
     /// Index of the most probable class.
     public var topClass: Int32
     /// Probability of `topClass` (0…1). Below the expert's IDK threshold the answer is IDK.
@@ -42,7 +42,7 @@ public struct ExpertAnswer: Sendable, Equatable {
     }
 
     /// The answer of an expert cut off at its cancellation deadline.
-    public static let cancelledAnswer = ExpertAnswer(topClass: -1, topProbability: 0, hazardProbability: 0, cancelled: true)
+    public static let cancelledAnswer = RunnerAnswer(topClass: -1, topProbability: 0, hazardProbability: 0, cancelled: true)
 }
 
 /// The seam between the executor and whatever computes an expert.
@@ -56,9 +56,9 @@ public protocol ExpertRunner: AnyObject {
     var expertCount: Int { get }
     /// Runs expert `expert` on the current window's features.
     ///
-    /// The runner checks the clock between layers and returns `ExpertAnswer.cancelledAnswer`
+    /// The runner checks the clock between layers and returns `RunnerAnswer.cancelledAnswer`
     /// as soon as `now >= cancelAtNanoseconds` (`UInt64.max`: never cancel). It must not
     /// allocate, lock or log.
     /// - Note: Real-time safe.
-    func run(expert: Int, window: WindowInfo, cancelAtNanoseconds: UInt64) -> ExpertAnswer
+    func run(expert: Int, window: WindowInfo, cancelAtNanoseconds: UInt64) -> RunnerAnswer
 }

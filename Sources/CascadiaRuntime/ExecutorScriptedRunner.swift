@@ -1,9 +1,9 @@
 /// One scripted expert invocation: what the expert says and how long it takes.
 public struct ScriptedAnswer: Sendable, Equatable {
-    public var answer: ExpertAnswer
+    public var answer: RunnerAnswer
     public var durationNanoseconds: UInt64
 
-    public init(answer: ExpertAnswer, durationNanoseconds: UInt64) {
+    public init(answer: RunnerAnswer, durationNanoseconds: UInt64) {
         self.answer = answer
         self.durationNanoseconds = durationNanoseconds
     }
@@ -39,7 +39,7 @@ public final class ScriptedExpertRunner<Clock: DeadlineClock>: ExpertRunner {
     }
 
     /// - Note: Real-time safe.
-    public func run(expert: Int, window: WindowInfo, cancelAtNanoseconds: UInt64) -> ExpertAnswer {
+    public func run(expert: Int, window: WindowInfo, cancelAtNanoseconds: UInt64) -> RunnerAnswer {
         let row = Int(UInt64(bitPattern: window.index) % UInt64(rows))
         let entry = script[row * expertCount + expert]
         let now = clock.nowNanoseconds()

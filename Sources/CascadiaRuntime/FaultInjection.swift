@@ -98,7 +98,7 @@ public final class FaultInjectingRunner<Base: ExpertRunner, Clock: DeadlineClock
     }
 
     /// - Note: Real-time safe.
-    public func run(expert: Int, window: WindowInfo, cancelAtNanoseconds: UInt64) -> ExpertAnswer {
+    public func run(expert: Int, window: WindowInfo, cancelAtNanoseconds: UInt64) -> RunnerAnswer {
         if delay[expert] > 0 && (probability[expert] >= 1 || random.nextUnit() < probability[expert]) {
             injected[expert] += 1
             let target = clock.nowNanoseconds() &+ delay[expert]

@@ -70,7 +70,7 @@ enum ExecutorBench {
         }
         print("case                          ns/window   allocs/window")
         let clock = MonotonicDeadlineClock()
-        let clear = ExpertAnswer(topClass: 0, topProbability: 0.9, hazardProbability: 0.1)
+        let clear = RunnerAnswer(topClass: 0, topProbability: 0.9, hazardProbability: 0.1)
         let row = (0..<5).map { _ in ScriptedAnswer(answer: clear, durationNanoseconds: 0) }
         let thresholds = ExpertThresholds(count: 5, idk: 0.6, hazard: 0.5)
         // Hazard: adaptive path A → DE with escapes (3 experts per window).

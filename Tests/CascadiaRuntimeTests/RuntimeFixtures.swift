@@ -20,15 +20,15 @@ enum Fixture {
     }
 
     static let thresholds = ExpertThresholds(count: 5, idk: 0.6, hazard: 0.5)
-    static let clear = ExpertAnswer(topClass: 0, topProbability: 0.9, hazardProbability: 0.1)
-    static let hazard = ExpertAnswer(topClass: 1, topProbability: 0.95, hazardProbability: 0.95)
-    static let idk = ExpertAnswer(topClass: 2, topProbability: 0.3, hazardProbability: 0.2)
-    static func classified(_ classIndex: Int32) -> ExpertAnswer {
-        ExpertAnswer(topClass: classIndex, topProbability: 0.9, hazardProbability: 0)
+    static let clear = RunnerAnswer(topClass: 0, topProbability: 0.9, hazardProbability: 0.1)
+    static let hazard = RunnerAnswer(topClass: 1, topProbability: 0.95, hazardProbability: 0.95)
+    static let idk = RunnerAnswer(topClass: 2, topProbability: 0.3, hazardProbability: 0.2)
+    static func classified(_ classIndex: Int32) -> RunnerAnswer {
+        RunnerAnswer(topClass: classIndex, topProbability: 0.9, hazardProbability: 0)
     }
 
     /// One trace row: every expert says `answer` at its TCET, except `overrides`.
-    static func row(_ answer: ExpertAnswer = clear, _ overrides: [Int: ExpertAnswer] = [:], durations: [Int: Double] = [:]) -> [ScriptedAnswer] {
+    static func row(_ answer: RunnerAnswer = clear, _ overrides: [Int: RunnerAnswer] = [:], durations: [Int: Double] = [:]) -> [ScriptedAnswer] {
         (0..<5).map { e in
             ScriptedAnswer(answer: overrides[e] ?? answer, durationNanoseconds: durations[e].map(ms) ?? tcet[e])
         }
