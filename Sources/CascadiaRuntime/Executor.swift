@@ -140,7 +140,9 @@ public final class Executor<Clock: DeadlineClock, Runner: ExpertRunner> {
             ExpertRun(
                 expert: Int32(expert), phase: phase, stage: Int16(truncatingIfNeeded: stage), kind: kind,
                 classIndex: answer.topClass, confidence: confidence, elapsedNanoseconds: elapsed))
-        record.addStageTime(phase: phase, stage: phase == .escape ? -1 : Int16(truncatingIfNeeded: stage), nanoseconds: elapsed)
+        // Steps: each hazard stage, the escape set; IDK: the cascade walk (0) and the probe (0).
+        let step: Int16 = phase == .escape ? -1 : schedule.isHazard ? Int16(truncatingIfNeeded: stage) : 0
+        record.addStageTime(phase: phase, stage: step, nanoseconds: elapsed)
         metrics.recordInvocation(expert: expert, cancelled: answer.cancelled)
         return (kind, answer)
     }

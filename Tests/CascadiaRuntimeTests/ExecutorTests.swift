@@ -233,3 +233,16 @@ import Testing
         #expect(!executor.control.hasPendingChange)
     }
 }
+
+extension ExecutorTests {
+    @Test func idkStepsAreTheWalkAndTheProbe() throws {
+        let trace = [Fixture.nestedRow(f: 2, order: Self.order, costs: Fixture.tcet), Fixture.nestedRow(f: 2, order: Self.order, costs: Fixture.tcet)]
+        let (executor, clock) = try executor(trace, schedule: Self.idkSchedule(.fixed(0)))
+        let first = executor.process(Fixture.window(0, completionNanoseconds: clock.nowNanoseconds()))
+        #expect(first.stages.map(\.phase) == [.stage])
+        #expect(first.stages[0].nanoseconds == Fixture.tcet[Fixture.e] + Fixture.tcet[Fixture.d] + Fixture.tcet[Fixture.c])
+        let second = executor.process(Fixture.window(1, completionNanoseconds: clock.nowNanoseconds()))
+        #expect(second.stages.map(\.phase) == [.stage, .probe])
+        #expect(second.stages.map(\.nanoseconds) == [Fixture.tcet[Fixture.c], Fixture.tcet[Fixture.d]])
+    }
+}
