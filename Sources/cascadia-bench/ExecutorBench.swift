@@ -65,7 +65,12 @@ enum ExecutorBench {
             }
         }
         print("cascadia-bench executor: \(windows) windows per case, experts answer instantly (executor cost only)")
-        if allocations() == nil {
+        if let before = allocations() {
+            // Self-check: a heap allocation the optimizer cannot remove must be counted.
+            let buffer = [UInt8](repeating: 1, count: 64 + arguments.count)
+            let counted = (allocations() ?? before) - before
+            print("allocation counting: on (self-check: \(counted) counted for one array of \(buffer.count) bytes)")
+        } else {
             print("allocations per window: not counted in this build (make bench-executor counts them)")
         }
         print("case                          ns/window   allocs/window")
