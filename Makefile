@@ -80,3 +80,11 @@ bench-executor: deps
 	$(SWIFT) build -c release --product cascadia-bench --scratch-path .build/alloc-count \
 	  -Xswiftc -DCASCADIA_COUNT_ALLOCATIONS -Xlinker --export-dynamic $(SWIFT_FLAGS)
 	.build/alloc-count/release/cascadia-bench executor
+
+# ---- models (CascadiaModels): model-file mutation suite under AddressSanitizer ----
+.PHONY: test-asan
+test: test-asan
+test-asan:
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build/asan $(SWIFT_FLAGS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-xctest.supp \
+	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan --filter ModelMutationTests $(SWIFT_FLAGS)

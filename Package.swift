@@ -20,7 +20,8 @@ let package = Package(
         // MARK: C inner loop: fixed-point kernels and the DSP front end.
         .target(
             name: "CKernels",
-            cSettings: [.unsafeFlags(["-O3", "-fno-strict-aliasing"])]
+            cSettings: [.unsafeFlags(["-O3", "-fno-strict-aliasing"])],
+            linkerSettings: [.linkedLibrary("m")]
         ),
 
         // MARK: Swift modules. Dependencies point one way:
@@ -46,7 +47,9 @@ let package = Package(
 
         // MARK: Tests (one file per type under test).
         .testTarget(name: "CascadiaCoreTests", dependencies: ["CascadiaCore"]),
-        .testTarget(name: "CascadiaModelsTests", dependencies: ["CascadiaModels", "CKernels"]),
+        .systemLibrary(name: "CMallocInfo", path: "Tests/CMallocInfo"),
+        .testTarget(
+            name: "CascadiaModelsTests", dependencies: ["CascadiaModels", "CKernels", "CMallocInfo"], exclude: ["Golden"]),
         .testTarget(name: "CascadiaIOTests", dependencies: ["CascadiaIO"]),
         .testTarget(name: "CascadiaRuntimeTests", dependencies: ["CascadiaRuntime"]),
         .testTarget(name: "CLITests", dependencies: ["CascadiaCore"]),

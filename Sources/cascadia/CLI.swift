@@ -25,6 +25,7 @@ enum CLI {
         [
             VersionCommand.self,
             PlanCommand.self,
+            ModelCommand.self,
         ]
     }
 

@@ -1,2 +1,0 @@
-// CascadiaModels: see docs/architecture.md.
-@_exported import CascadiaCore

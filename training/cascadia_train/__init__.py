@@ -1,0 +1,1 @@
+"""Cascadia training-side package: DSP features, integer kernel reference, export tools."""
