@@ -40,3 +40,33 @@ import Testing
         #expect(control.take()?.change.skipBack == .fixed(3))
     }
 }
+
+extension ExecutorControlTests {
+    /// A control thread publishes 2000 k changes while the processing thread runs windows: no
+    /// change is lost for good (the last one is in force at the end), nothing crashes, and
+    /// every adopted change is freed on the control side.
+    @Test func concurrentChangesWhileProcessing() async throws {
+        let clock = ManualDeadlineClock()
+        let order = [Fixture.e, Fixture.d, Fixture.c, Fixture.a]
+        let runner = try ScriptedExpertRunner(expertCount: 5, trace: [Fixture.nestedRow(f: 2, order: order, costs: Fixture.tcet)], clock: clock)
+        let schedule = CascadeSchedule(
+            name: "EDCA", mode: .idk(order: order, skipBack: .fixed(0)), budgetNanoseconds: nil,
+            wcetNanoseconds: Fixture.wcet, tcetNanoseconds: Fixture.tcet)
+        let executor = try Executor(schedule: schedule, runner: runner, clock: clock, thresholds: Fixture.thresholds)
+        let control = executor.control
+        async let publisher: Void = {
+            for i in 0..<2000 { try? control.setSkipBack(.fixed(i % 3)) }
+            try? control.setSkipBack(.fixed(3))
+        }()
+        var seenK = Set<Int32>()
+        for w in 0..<20_000 {
+            seenK.insert(executor.process(Fixture.window(Int64(w), completionNanoseconds: clock.nowNanoseconds())).k)
+        }
+        await publisher
+        control.collectRetired()
+        let last = executor.process(Fixture.window(20_000, completionNanoseconds: clock.nowNanoseconds()))
+        #expect(last.k == 3)
+        #expect(!control.hasPendingChange)
+        #expect(seenK.isSubset(of: [0, 1, 2, 3]))
+    }
+}
