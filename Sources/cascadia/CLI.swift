@@ -26,6 +26,7 @@ enum CLI {
             VersionCommand.self,
             PlanCommand.self,
             ModelCommand.self,
+            CtlCommand.self,
         ]
     }
 
