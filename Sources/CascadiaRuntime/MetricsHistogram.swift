@@ -64,6 +64,7 @@ public final class ExecutorMetrics: @unchecked Sendable {
     private let cancelCount = Atomic<UInt64>(0)
     private let latencySumMicroseconds = Atomic<UInt64>(0)
     private let latencyMaxMicroseconds = Atomic<UInt64>(0)
+    private let skipBackInUse = Atomic<Int>(-1)
     private let invocations: UnsafeMutablePointer<Atomic<UInt64>>
     private let buckets: UnsafeMutablePointer<Atomic<UInt64>>
 
@@ -94,6 +95,12 @@ public final class ExecutorMetrics: @unchecked Sendable {
         windowCount.wrappingAdd(1, ordering: .releasing)
     }
 
+    /// Publishes the k the last IDK window used (−1: hazard plan).
+    /// - Note: Real-time safe.
+    func recordSkipBack(_ k: Int) {
+        skipBackInUse.store(k, ordering: .relaxed)
+    }
+
     /// Counts one expert invocation.
     /// - Note: Real-time safe.
     func recordInvocation(expert: Int, cancelled: Bool) {
@@ -106,6 +113,8 @@ public final class ExecutorMetrics: @unchecked Sendable {
     public var escapeActivations: UInt64 { escapeCount.load(ordering: .relaxed) }
     public var cancellations: UInt64 { cancelCount.load(ordering: .relaxed) }
     public var maxLatencyMicroseconds: UInt64 { latencyMaxMicroseconds.load(ordering: .relaxed) }
+    /// k used by the last IDK window, −1 before one ran or for hazard plans.
+    public var skipBack: Int { skipBackInUse.load(ordering: .relaxed) }
     public func invocations(expert: Int) -> UInt64 { invocations[expert].load(ordering: .relaxed) }
     public func bucketCount(_ index: Int) -> UInt64 { buckets[index].load(ordering: .relaxed) }
 
