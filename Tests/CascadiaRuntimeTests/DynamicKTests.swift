@@ -98,3 +98,45 @@ import Testing
         #expect(learned < 0.8 * costs[0])  // Dynamic (k = 0) pays for starting late
     }
 }
+
+extension DynamicKTests {
+    /// Outcomes that break the nesting assumption: each expert classifies independently with
+    /// P = 0.3, 0.5, 0.6, 0.9 (positions 0–3), so a weak expert may classify what a strong one
+    /// does not. The learner's counterfactual costs are then estimates; it must stay close to
+    /// the best fixed k.
+    static func nonNestedTrace(windows: Int, dependent: Bool) -> [[ScriptedAnswer]] {
+        var random = SplitMix64(seed: dependent ? 21 : 22)
+        let probabilities = [0.3, 0.5, 0.6, 0.9]
+        var outcome = [Bool](repeating: false, count: 4)
+        var rows: [[ScriptedAnswer]] = []
+        for w in 0..<windows {
+            // Dependent: redraw every 40 windows; independent: every window.
+            if !dependent || w % 40 == 0 {
+                outcome = probabilities.map { random.nextUnit() < $0 }
+            }
+            var row = Fixture.tcet.map { ScriptedAnswer(answer: Fixture.idk, durationNanoseconds: $0) }
+            for (position, expert) in order.enumerated() where outcome[position] {
+                row[expert].answer = Fixture.classified(1)
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+
+    @Test(arguments: [true, false])
+    func learnedKStaysCloseToTheBestFixedKWithoutNesting(dependent: Bool) throws {
+        let trace = Self.nonNestedTrace(windows: 2000, dependent: dependent)
+        var costs: [Double] = []
+        for skipBack in Self.candidates {
+            let clock = ManualDeadlineClock()
+            let runner = try ScriptedExpertRunner(expertCount: 5, trace: trace, clock: clock)
+            let executor = try Executor(schedule: Self.schedule, runner: runner, clock: clock, thresholds: Fixture.thresholds, skipBack: skipBack)
+            var total: UInt64 = 0
+            for w in trace.indices {
+                total += executor.process(Fixture.window(Int64(w), completionNanoseconds: clock.nowNanoseconds())).expertNanoseconds
+            }
+            costs.append(Double(total) / 2000 / 1e6)
+        }
+        #expect(costs[4] < 1.10 * costs[0..<4].min()!)
+    }
+}
