@@ -2,11 +2,14 @@
 
 int32_t nn_conv1d_s8_get_buffer_size(const nn_dims *input_dims, const nn_filter_dims *filter_dims) {
     (void)input_dims;
-    if (!filter_dims || filter_dims->kernel < 1 || filter_dims->in_ch < 1 ||
+    if (!filter_dims || filter_dims->kernel < 1 || filter_dims->in_ch < 1 || filter_dims->out_ch < 1 ||
         (int64_t)filter_dims->kernel * filter_dims->in_ch > NN_MAX_DOT)
         return 0;
-    /* One int16 patch of kernel*in_ch (input minus zero point), padded for 16-lane loads. */
-    return nn_align16(filter_dims->kernel * filter_dims->in_ch * 2 + 32);
+    /* An int16 patch (input minus zero point, zero-padded to a multiple of 16), plus the weights
+     * repacked as int16 rows of the same padded length when they fit NN_CONV_PACKED_MAX bytes. */
+    int32_t n16 = nn_align16(filter_dims->kernel * filter_dims->in_ch);
+    int64_t packed = (int64_t)filter_dims->out_ch * n16 * 2;
+    return nn_align16(n16 * 2 + 32) + (packed <= NN_CONV_PACKED_MAX ? (int32_t)packed : 0);
 }
 
 nn_status nn_conv1d_s8(NN_CONV_ARGS) {

@@ -9,18 +9,14 @@ nn_status nn_dense_s8_simd(NN_DENSE_ARGS, const nn_simd_kit *kit) {
     for (int32_t r = 0; r < rows; r++) {
         const int8_t *x = input + (int64_t)r * cin;
         int8_t *out = output + (int64_t)r * cout;
-        int32_t o = 0;
-        for (; o + 4 <= cout; o += 4) {
-            int32_t acc[4];
-            kit->dot4_s8zp_s8(x, zp, filter + (int64_t)o * cin, cin, cin, acc);
-            for (int32_t j = 0; j < 4; j++)
-                out[o + j] = nn_finish(acc[j], bias ? bias[o + j] : 0, mult[o + j], shift[o + j],
-                                       params->output_zero_point, params->act_min, params->act_max);
-        }
-        for (; o < cout; o++) {
-            int32_t acc = kit->dot_s8zp_s8(x, zp, filter + (int64_t)o * cin, cin);
-            out[o] = nn_finish(acc, bias ? bias[o] : 0, mult[o], shift[o], params->output_zero_point,
-                               params->act_min, params->act_max);
+        int32_t acc[NN_FINISH_BLOCK];
+        for (int32_t o0 = 0; o0 < cout; o0 += NN_FINISH_BLOCK) {
+            const int32_t nb = cout - o0 < NN_FINISH_BLOCK ? cout - o0 : NN_FINISH_BLOCK;
+            int32_t o = 0;
+            for (; o + 4 <= nb; o += 4) kit->dot4_s8zp_s8(x, zp, filter + (int64_t)(o0 + o) * cin, cin, cin, acc + o);
+            for (; o < nb; o++) acc[o] = kit->dot_s8zp_s8(x, zp, filter + (int64_t)(o0 + o) * cin, cin);
+            kit->finish_s32_s8(acc, bias ? bias + o0 : NULL, mult + o0, shift + o0, nb, params->output_zero_point,
+                               params->act_min, params->act_max, out + o0);
         }
     }
     return NN_OK;

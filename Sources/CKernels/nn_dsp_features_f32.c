@@ -1,5 +1,5 @@
 /* Per-interval FFT features: mean removal, window, zero padding, mixed-radix complex FFT
- * (recursive decimation in time, in-place generic radix-p butterflies over a twiddle table),
+ * (recursive decimation in time; radix-2/3/4/5 butterflies, generic radix-p for other factors),
  * bins 0..B-1 scaled by 2/sum(w). Double precision throughout; float output. */
 #include <string.h>
 
@@ -8,6 +8,11 @@
 int32_t nn_dsp_features_f32_get_buffer_size(const nn_dsp_params *params) {
     if (!nn_dsp_params_ok(params)) return 0;
     return params->fft_size * (int32_t)sizeof(nn_complex) * 2;
+}
+
+static inline nn_complex cmul(nn_complex a, nn_complex b) {
+    nn_complex r = {a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
+    return r;
 }
 
 /* out[0..n) = DFT of in[0], in[stride], ..., in[(n-1)*stride]; tw is the size-N table. */
@@ -19,6 +24,61 @@ static void fft_rec(const nn_complex *in, int32_t stride, nn_complex *out, int32
     }
     const int32_t p = factors[0], m = n / p, step = big_n / n;
     for (int32_t q = 0; q < p; q++) fft_rec(in + q * stride, stride * p, out + q * m, m, factors + 1, tw, big_n);
+    if (p == 2) {
+        for (int32_t k = 0; k < m; k++) {
+            nn_complex a = out[k], b = cmul(out[m + k], tw[k * step]);
+            out[k].re = a.re + b.re, out[k].im = a.im + b.im;
+            out[m + k].re = a.re - b.re, out[m + k].im = a.im - b.im;
+        }
+        return;
+    }
+    if (p == 4) {
+        for (int32_t k = 0; k < m; k++) {
+            nn_complex y0 = out[k], y1 = cmul(out[m + k], tw[k * step]);
+            nn_complex y2 = cmul(out[2 * m + k], tw[2 * k * step]), y3 = cmul(out[3 * m + k], tw[3 * k * step]);
+            nn_complex s02 = {y0.re + y2.re, y0.im + y2.im}, d02 = {y0.re - y2.re, y0.im - y2.im};
+            nn_complex s13 = {y1.re + y3.re, y1.im + y3.im}, d13 = {y1.re - y3.re, y1.im - y3.im};
+            out[k].re = s02.re + s13.re, out[k].im = s02.im + s13.im;
+            out[m + k].re = d02.re + d13.im, out[m + k].im = d02.im - d13.re;         /* d02 - i*d13 */
+            out[2 * m + k].re = s02.re - s13.re, out[2 * m + k].im = s02.im - s13.im;
+            out[3 * m + k].re = d02.re - d13.im, out[3 * m + k].im = d02.im + d13.re; /* d02 + i*d13 */
+        }
+        return;
+    }
+    if (p == 3) {
+        const double s60 = 0.86602540378443864676; /* sin(2 pi / 3) */
+        for (int32_t k = 0; k < m; k++) {
+            nn_complex y0 = out[k], y1 = cmul(out[m + k], tw[k * step]), y2 = cmul(out[2 * m + k], tw[2 * k * step]);
+            nn_complex t1 = {y1.re + y2.re, y1.im + y2.im};
+            nn_complex t2 = {y0.re - 0.5 * t1.re, y0.im - 0.5 * t1.im};
+            nn_complex d = {s60 * (y1.re - y2.re), s60 * (y1.im - y2.im)};
+            out[k].re = y0.re + t1.re, out[k].im = y0.im + t1.im;
+            out[m + k].re = t2.re + d.im, out[m + k].im = t2.im - d.re;         /* t2 - i*d */
+            out[2 * m + k].re = t2.re - d.im, out[2 * m + k].im = t2.im + d.re; /* t2 + i*d */
+        }
+        return;
+    }
+    if (p == 5) {
+        const double c1 = 0.30901699437494742410, c2 = -0.80901699437494742410; /* cos(2pi/5), cos(4pi/5) */
+        const double s1 = 0.95105651629515357212, s2 = 0.58778525229247312917; /* sin(2pi/5), sin(4pi/5) */
+        for (int32_t k = 0; k < m; k++) {
+            nn_complex y0 = out[k], y1 = cmul(out[m + k], tw[k * step]);
+            nn_complex y2 = cmul(out[2 * m + k], tw[2 * k * step]), y3 = cmul(out[3 * m + k], tw[3 * k * step]);
+            nn_complex y4 = cmul(out[4 * m + k], tw[4 * k * step]);
+            nn_complex a1 = {y1.re + y4.re, y1.im + y4.im}, b1 = {y1.re - y4.re, y1.im - y4.im};
+            nn_complex a2 = {y2.re + y3.re, y2.im + y3.im}, b2 = {y2.re - y3.re, y2.im - y3.im};
+            nn_complex r1 = {y0.re + c1 * a1.re + c2 * a2.re, y0.im + c1 * a1.im + c2 * a2.im};
+            nn_complex r2 = {y0.re + c2 * a1.re + c1 * a2.re, y0.im + c2 * a1.im + c1 * a2.im};
+            nn_complex v1 = {s1 * b1.re + s2 * b2.re, s1 * b1.im + s2 * b2.im};
+            nn_complex v2 = {s2 * b1.re - s1 * b2.re, s2 * b1.im - s1 * b2.im};
+            out[k].re = y0.re + a1.re + a2.re, out[k].im = y0.im + a1.im + a2.im;
+            out[m + k].re = r1.re + v1.im, out[m + k].im = r1.im - v1.re;         /* r1 - i*v1 */
+            out[4 * m + k].re = r1.re - v1.im, out[4 * m + k].im = r1.im + v1.re; /* r1 + i*v1 */
+            out[2 * m + k].re = r2.re + v2.im, out[2 * m + k].im = r2.im - v2.re; /* r2 - i*v2 */
+            out[3 * m + k].re = r2.re - v2.im, out[3 * m + k].im = r2.im + v2.re; /* r2 + i*v2 */
+        }
+        return;
+    }
     nn_complex t[64];
     for (int32_t k = 0; k < m; k++) {
         for (int32_t q = 0; q < p; q++) t[q] = out[q * m + k];

@@ -12,13 +12,18 @@ static void matvec(const nn_gru_quant *q, int32_t zp, int32_t d, int32_t h, cons
     const int32_t rows = 3 * h;
     int32_t j = 0;
     if (kit) {
-        for (; j + 4 <= rows; j += 4) {
-            int32_t ai[4], ah[4];
-            kit->dot4_s8zp_s8(x, zp, w_ih + (int64_t)j * d, d, d, ai);
-            kit->dot4_s16_s8(state, w_hh + (int64_t)j * h, h, h, ah);
-            for (int32_t r = 0; r < 4; r++) {
-                gi[j + r] = gate_pre(ai[r], b_ih, j + r, q->input_multiplier[j + r], q->input_shift[j + r]);
-                gh[j + r] = gate_pre(ah[r], b_hh, j + r, q->hidden_multiplier[j + r], q->hidden_shift[j + r]);
+        int32_t ai[NN_FINISH_BLOCK], ah[NN_FINISH_BLOCK];
+        for (; j + 4 <= rows; j += NN_FINISH_BLOCK) {
+            const int32_t nb = (rows - j < NN_FINISH_BLOCK ? rows - j : NN_FINISH_BLOCK) & ~3;
+            for (int32_t r = 0; r < nb; r += 4) {
+                kit->dot4_s8zp_s8(x, zp, w_ih + (int64_t)(j + r) * d, d, d, ai + r);
+                kit->dot4_s16_s8(state, w_hh + (int64_t)(j + r) * h, h, h, ah + r);
+            }
+            kit->finish_s32_s16(ai, b_ih ? b_ih + j : NULL, q->input_multiplier + j, q->input_shift + j, nb, gi + j);
+            kit->finish_s32_s16(ah, b_hh ? b_hh + j : NULL, q->hidden_multiplier + j, q->hidden_shift + j, nb, gh + j);
+            if (nb < NN_FINISH_BLOCK) {
+                j += nb;
+                break;
             }
         }
     }

@@ -18,6 +18,10 @@
 
 #define NN_MAX_ELEMENTS (1 << 24)
 #define NN_MAX_KERNEL 64
+/* output channels finished per vector requantization block (stack array) */
+#define NN_FINISH_BLOCK 64
+/* conv1d repacks its weights as int16 in scratch when they take at most this many bytes */
+#define NN_CONV_PACKED_MAX (64 * 1024)
 
 static inline int32_t nn_sat32(int64_t v) {
     return v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v);
@@ -139,6 +143,15 @@ typedef struct {
     void (*max_s8)(int8_t *acc, const int8_t *x, int32_t n);
     /* acc[i] += x[i] */
     void (*acc_s8_s32)(int32_t *acc, const int8_t *x, int32_t n);
+    /* out[r] = sum a[i]*w[r*stride + i], r = 0..3, n a multiple of 16 (int16 weights) */
+    void (*dot4_s16_s16)(const int16_t *a, const int16_t *w, int32_t stride, int32_t n, int32_t out[4]);
+    /* out[i] = nn_finish(acc[i], bias ? bias[i] : 0, mult[i], shift[i], zp, lo, hi), i < n */
+    void (*finish_s32_s8)(const int32_t *acc, const int32_t *bias, const int32_t *mult,
+                          const int32_t *shift, int32_t n, int32_t zp, int32_t lo, int32_t hi,
+                          int8_t *out);
+    /* out[i] = sat16(nn_rq(sat32(acc[i] + (bias ? bias[i] : 0)), mult[i], shift[i])), i < n */
+    void (*finish_s32_s16)(const int32_t *acc, const int32_t *bias, const int32_t *mult,
+                           const int32_t *shift, int32_t n, int16_t *out);
     /* max_i x[i], n >= 1 */
     int32_t (*max_row_s8)(const int8_t *x, int32_t n);
     /* sum_i table[m - x[i]] with m >= every x[i], n <= NN_MAX_SOFTMAX */

@@ -1,7 +1,7 @@
 /* AVX2 building blocks (x86-64 only; compiled with target attributes, chosen at run time). */
-#include "nn_internal.h"
+#include "nn_simd_requant.h"
 #if NN_HAVE_AVX2
-#include <immintrin.h>
+#include <string.h>
 
 NN_TARGET_AVX2 static inline int32_t hsum_epi32(__m256i v) {
     __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
@@ -91,6 +91,66 @@ NN_TARGET_AVX2 static void dot4_s8zp_s8(const int8_t *x, int32_t zp, const int8_
     out[0] = s0, out[1] = s1, out[2] = s2, out[3] = s3;
 }
 
+NN_TARGET_AVX2 static void dot4_s16_s16(const int16_t *a, const int16_t *w, int32_t stride, int32_t n,
+                                        int32_t out[4]) {
+    __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0;
+    for (int32_t i = 0; i < n; i += 16) {
+        __m256i va = _mm256_loadu_si256((const __m256i *)(a + i));
+        c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(va, _mm256_loadu_si256((const __m256i *)(w + i))));
+        c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(va, _mm256_loadu_si256((const __m256i *)(w + stride + i))));
+        c2 = _mm256_add_epi32(c2, _mm256_madd_epi16(va, _mm256_loadu_si256((const __m256i *)(w + 2 * stride + i))));
+        c3 = _mm256_add_epi32(c3, _mm256_madd_epi16(va, _mm256_loadu_si256((const __m256i *)(w + 3 * stride + i))));
+    }
+    __m256i d = _mm256_hadd_epi32(_mm256_hadd_epi32(c0, c1), _mm256_hadd_epi32(c2, c3));
+    _mm_storeu_si128((__m128i *)out, _mm_add_epi32(_mm256_castsi256_si128(d), _mm256_extracti128_si256(d, 1)));
+}
+
+/* 8 lanes of nn_rq(sat32(acc + bias), mult, shift). */
+NN_TARGET_AVX2 static inline __m256i bias_requant8(const int32_t *acc, const int32_t *bias, const int32_t *mult,
+                                                  const int32_t *shift) {
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i a = _mm256_loadu_si256((const __m256i *)acc);
+    if (bias) { /* saturating a + b: overflow iff the sum's sign differs from both operands' */
+        __m256i b = _mm256_loadu_si256((const __m256i *)bias);
+        __m256i s = _mm256_add_epi32(a, b);
+        __m256i ovf = _mm256_srai_epi32(_mm256_and_si256(_mm256_xor_si256(s, a), _mm256_xor_si256(s, b)), 31);
+        a = _mm256_blendv_epi8(s, _mm256_xor_si256(_mm256_srai_epi32(a, 31), _mm256_set1_epi32(INT32_MAX)), ovf);
+    }
+    __m256i sh = _mm256_loadu_si256((const __m256i *)shift);
+    __m256i left = _mm256_max_epi32(sh, zero), right = _mm256_max_epi32(_mm256_sub_epi32(zero, sh), zero);
+    return nn_requant_avx2(a, _mm256_loadu_si256((const __m256i *)mult), left, right);
+}
+
+NN_TARGET_AVX2 static void finish_s32_s16(const int32_t *acc, const int32_t *bias, const int32_t *mult,
+                                          const int32_t *shift, int32_t n, int16_t *out) {
+    int32_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256i v = bias_requant8(acc + i, bias ? bias + i : NULL, mult + i, shift + i);
+        __m256i w = _mm256_packs_epi32(v, v); /* saturates to int16 */
+        _mm_storel_epi64((__m128i *)(out + i), _mm256_castsi256_si128(w));
+        _mm_storel_epi64((__m128i *)(out + i + 4), _mm256_extracti128_si256(w, 1));
+    }
+    for (; i < n; i++) out[i] = nn_sat16(nn_rq(nn_sat32((int64_t)acc[i] + (bias ? bias[i] : 0)), mult[i], shift[i]));
+}
+
+NN_TARGET_AVX2 static void finish_s32_s8(const int32_t *acc, const int32_t *bias, const int32_t *mult,
+                                         const int32_t *shift, int32_t n, int32_t zp, int32_t lo, int32_t hi,
+                                         int8_t *out) {
+    /* clamp(r + zp, lo, hi) == clamp(r, lo - zp, hi - zp) + zp, which cannot overflow */
+    const __m256i vlo = _mm256_set1_epi32(lo - zp), vhi = _mm256_set1_epi32(hi - zp), vzp = _mm256_set1_epi32(zp);
+    int32_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256i v = bias_requant8(acc + i, bias ? bias + i : NULL, mult + i, shift + i);
+        v = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(v, vlo), vhi), vzp);
+        __m256i w = _mm256_packs_epi32(v, v);
+        w = _mm256_packs_epi16(w, w);
+        int32_t w0 = _mm_cvtsi128_si32(_mm256_castsi256_si128(w)), w1 = _mm_cvtsi128_si32(_mm256_extracti128_si256(w, 1));
+        memcpy(out + i, &w0, 4);
+        memcpy(out + i + 4, &w1, 4);
+    }
+    for (; i < n; i++) out[i] = nn_finish(acc[i], bias ? bias[i] : 0, mult[i], shift[i], zp, lo, hi);
+}
+
 NN_TARGET_AVX2 static void max_s8(int8_t *acc, const int8_t *x, int32_t n) {
     int32_t i = 0;
     for (; i + 32 <= n; i += 32) {
@@ -143,6 +203,17 @@ NN_TARGET_AVX2 static int64_t sum_table_s8(const int32_t *table, const int8_t *x
     return s;
 }
 
-const nn_simd_kit NN_SIMD_AVX2 = {dot_s16_s8, dot4_s16_s8, dot_s8zp_s8, dot4_s8zp_s8,
-                                  max_s8, acc_s8_s32, max_row_s8, sum_table_s8};
+const nn_simd_kit NN_SIMD_AVX2 = {
+    .dot_s16_s8 = dot_s16_s8,
+    .dot4_s16_s8 = dot4_s16_s8,
+    .dot_s8zp_s8 = dot_s8zp_s8,
+    .dot4_s8zp_s8 = dot4_s8zp_s8,
+    .dot4_s16_s16 = dot4_s16_s16,
+    .finish_s32_s8 = finish_s32_s8,
+    .finish_s32_s16 = finish_s32_s16,
+    .max_s8 = max_s8,
+    .acc_s8_s32 = acc_s8_s32,
+    .max_row_s8 = max_row_s8,
+    .sum_table_s8 = sum_table_s8,
+};
 #endif

@@ -1,7 +1,6 @@
 /* NEON building blocks (aarch64 only). */
-#include "nn_internal.h"
+#include "nn_simd_requant.h"
 #if NN_HAVE_NEON
-#include <arm_neon.h>
 
 static inline int32x4_t mla_s16x8(int32x4_t acc, int16x8_t a, int16x8_t b) {
     acc = vmlal_s16(acc, vget_low_s16(a), vget_low_s16(b));
@@ -81,6 +80,53 @@ static void dot4_s8zp_s8(const int8_t *x, int32_t zp, const int8_t *w, int32_t s
     out[0] = s0, out[1] = s1, out[2] = s2, out[3] = s3;
 }
 
+static void dot4_s16_s16(const int16_t *a, const int16_t *w, int32_t stride, int32_t n, int32_t out[4]) {
+    int32x4_t c0 = vdupq_n_s32(0), c1 = c0, c2 = c0, c3 = c0;
+    for (int32_t i = 0; i < n; i += 8) {
+        int16x8_t va = vld1q_s16(a + i);
+        c0 = mla_s16x8(c0, va, vld1q_s16(w + i));
+        c1 = mla_s16x8(c1, va, vld1q_s16(w + stride + i));
+        c2 = mla_s16x8(c2, va, vld1q_s16(w + 2 * stride + i));
+        c3 = mla_s16x8(c3, va, vld1q_s16(w + 3 * stride + i));
+    }
+    vst1q_s32(out, vpaddq_s32(vpaddq_s32(c0, c1), vpaddq_s32(c2, c3)));
+}
+
+static inline int32x4_t finish4(int32x4_t a, const int32_t *mult, const int32_t *shift, int32x4_t vlo,
+                                int32x4_t vhi, int32x4_t vzp) {
+    int32x4_t sh = vld1q_s32(shift), zero = vdupq_n_s32(0);
+    int32x4_t v = nn_requant_neon(a, vld1q_s32(mult), vmaxq_s32(sh, zero), vmaxq_s32(vnegq_s32(sh), zero));
+    /* clamp(r + zp, lo, hi) == clamp(r, lo - zp, hi - zp) + zp, which cannot overflow */
+    return vaddq_s32(vminq_s32(vmaxq_s32(v, vlo), vhi), vzp);
+}
+
+static void finish_s32_s8(const int32_t *acc, const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                          int32_t n, int32_t zp, int32_t lo, int32_t hi, int8_t *out) {
+    const int32x4_t vlo = vdupq_n_s32(lo - zp), vhi = vdupq_n_s32(hi - zp), vzp = vdupq_n_s32(zp);
+    int32_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        int32x4_t a0 = vld1q_s32(acc + i), a1 = vld1q_s32(acc + i + 4);
+        if (bias) a0 = vqaddq_s32(a0, vld1q_s32(bias + i)), a1 = vqaddq_s32(a1, vld1q_s32(bias + i + 4));
+        int32x4_t v0 = finish4(a0, mult + i, shift + i, vlo, vhi, vzp);
+        int32x4_t v1 = finish4(a1, mult + i + 4, shift + i + 4, vlo, vhi, vzp);
+        vst1_s8(out + i, vmovn_s16(vcombine_s16(vmovn_s32(v0), vmovn_s32(v1))));
+    }
+    for (; i < n; i++) out[i] = nn_finish(acc[i], bias ? bias[i] : 0, mult[i], shift[i], zp, lo, hi);
+}
+
+static void finish_s32_s16(const int32_t *acc, const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                           int32_t n, int16_t *out) {
+    const int32x4_t zero = vdupq_n_s32(0);
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        int32x4_t a = vld1q_s32(acc + i), sh = vld1q_s32(shift + i);
+        if (bias) a = vqaddq_s32(a, vld1q_s32(bias + i));
+        int32x4_t v = nn_requant_neon(a, vld1q_s32(mult + i), vmaxq_s32(sh, zero), vmaxq_s32(vnegq_s32(sh), zero));
+        vst1_s16(out + i, vqmovn_s32(v)); /* saturates to int16 */
+    }
+    for (; i < n; i++) out[i] = nn_sat16(nn_rq(nn_sat32((int64_t)acc[i] + (bias ? bias[i] : 0)), mult[i], shift[i]));
+}
+
 static void max_s8(int8_t *acc, const int8_t *x, int32_t n) {
     int32_t i = 0;
     for (; i + 16 <= n; i += 16) vst1q_s8(acc + i, vmaxq_s8(vld1q_s8(acc + i), vld1q_s8(x + i)));
@@ -123,6 +169,17 @@ static int64_t sum_table_s8(const int32_t *table, const int8_t *x, int32_t n, in
     return s;
 }
 
-const nn_simd_kit NN_SIMD_NEON = {dot_s16_s8, dot4_s16_s8, dot_s8zp_s8, dot4_s8zp_s8,
-                                  max_s8, acc_s8_s32, max_row_s8, sum_table_s8};
+const nn_simd_kit NN_SIMD_NEON = {
+    .dot_s16_s8 = dot_s16_s8,
+    .dot4_s16_s8 = dot4_s16_s8,
+    .dot_s8zp_s8 = dot_s8zp_s8,
+    .dot4_s8zp_s8 = dot4_s8zp_s8,
+    .dot4_s16_s16 = dot4_s16_s16,
+    .finish_s32_s8 = finish_s32_s8,
+    .finish_s32_s16 = finish_s32_s16,
+    .max_s8 = max_s8,
+    .acc_s8_s32 = acc_s8_s32,
+    .max_row_s8 = max_row_s8,
+    .sum_table_s8 = sum_table_s8,
+};
 #endif

@@ -1,9 +1,9 @@
 import CKernels
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An expert's answer for one window.
@@ -63,8 +63,9 @@ public final class Expert {
         let plan = model.plan
         arena = UnsafeMutableRawPointer.allocate(byteCount: model.arenaBytes, alignment: GraphPlan.arenaAlignment)
         arena.initializeMemory(as: UInt8.self, repeating: 0, count: model.arenaBytes)
-        context = nn_context(isa: nn_isa_detect(), buf: model.scratchBytes > 0 ? arena + model.scratchOffset : nil,
-                             size: Int32(model.scratchBytes))
+        context = nn_context(
+            isa: nn_isa_detect(), buf: model.scratchBytes > 0 ? arena + model.scratchOffset : nil,
+            size: Int32(model.scratchBytes))
         // Int32 store: per-channel multipliers and shifts, then 256-entry softmax tables.
         var storeCount = 0
         for l in plan.layers {
@@ -116,9 +117,10 @@ public final class Expert {
                 step.weight0 = model.pointer(to: l.weights[0]).assumingMemoryBound(to: Int8.self)
                 step.bias0 = model.pointer(to: l.weights[1]).assumingMemoryBound(to: Int32.self)
                 let (amin, amax) = Self.clamp(activation, y)
-                step.conv = nn_conv_params(input_zero_point: Int32(x.zeroPoint), output_zero_point: Int32(y.zeroPoint),
-                                           stride: Int32(stride), dilation: Int32(dilation), pad_left: Int32(padLeft),
-                                           pad_right: Int32(padRight), act_min: amin, act_max: amax)
+                step.conv = nn_conv_params(
+                    input_zero_point: Int32(x.zeroPoint), output_zero_point: Int32(y.zeroPoint),
+                    stride: Int32(stride), dilation: Int32(dilation), pad_left: Int32(padLeft),
+                    pad_right: Int32(padRight), act_min: amin, act_max: amax)
                 step.perChannel = storePerChannel()
             case let .dense(_, _, _, activation):
                 step.kind = .dense
@@ -128,13 +130,15 @@ public final class Expert {
                 step.weight0 = model.pointer(to: l.weights[0]).assumingMemoryBound(to: Int8.self)
                 step.bias0 = model.pointer(to: l.weights[1]).assumingMemoryBound(to: Int32.self)
                 let (amin, amax) = Self.clamp(activation, y)
-                step.dense = nn_dense_params(input_zero_point: Int32(x.zeroPoint), output_zero_point: Int32(y.zeroPoint),
-                                             act_min: amin, act_max: amax)
+                step.dense = nn_dense_params(
+                    input_zero_point: Int32(x.zeroPoint), output_zero_point: Int32(y.zeroPoint),
+                    act_min: amin, act_max: amax)
                 step.perChannel = storePerChannel()
             case let .maxpool(kernel, stride), let .avgpool(kernel, stride):
                 if case .maxpool = l.layer.op { step.kind = .maxpool } else { step.kind = .avgpool }
-                step.pool = nn_pool_params(kernel: Int32(kernel), stride: Int32(stride), pad_left: 0, pad_right: 0,
-                                           act_min: lo, act_max: hi)
+                step.pool = nn_pool_params(
+                    kernel: Int32(kernel), stride: Int32(stride), pad_left: 0, pad_right: 0,
+                    act_min: lo, act_max: hi)
             case .globalAvgpool:
                 step.kind = .globalAvgpool
             case .meanTime:
@@ -148,12 +152,13 @@ public final class Expert {
                 step.input1Dims = Self.dims(x2.shape)
                 let (amin, amax) = Self.clamp(activation, y)
                 let q = l.perTensor
-                step.add = nn_add_params(input1_zero_point: Int32(x.zeroPoint), input2_zero_point: Int32(x2.zeroPoint),
-                                         output_zero_point: Int32(y.zeroPoint), left_shift: 20,
-                                         input1: nn_requant(multiplier: q[0].multiplier, shift: q[0].shift),
-                                         input2: nn_requant(multiplier: q[1].multiplier, shift: q[1].shift),
-                                         output: nn_requant(multiplier: q[2].multiplier, shift: q[2].shift),
-                                         act_min: amin, act_max: amax)
+                step.add = nn_add_params(
+                    input1_zero_point: Int32(x.zeroPoint), input2_zero_point: Int32(x2.zeroPoint),
+                    output_zero_point: Int32(y.zeroPoint), left_shift: 20,
+                    input1: nn_requant(multiplier: q[0].multiplier, shift: q[0].shift),
+                    input2: nn_requant(multiplier: q[1].multiplier, shift: q[1].shift),
+                    output: nn_requant(multiplier: q[2].multiplier, shift: q[2].shift),
+                    act_min: amin, act_max: amax)
             case let .concat(axis):
                 // Copy plan: for each of `outer` blocks, each input contributes one contiguous chunk.
                 step.kind = .concat
@@ -180,12 +185,14 @@ public final class Expert {
                 step.weight1 = model.pointer(to: l.weights[1]).assumingMemoryBound(to: Int8.self)
                 step.bias0 = model.pointer(to: l.weights[2]).assumingMemoryBound(to: Int32.self)
                 step.bias1 = model.pointer(to: l.weights[3]).assumingMemoryBound(to: Int32.self)
-                step.gru = nn_gru_params(input_zero_point: Int32(x.zeroPoint), output_zero_point: Int32(y.zeroPoint),
-                                         output: nn_requant(multiplier: l.perTensor[0].multiplier, shift: l.perTensor[0].shift))
+                step.gru = nn_gru_params(
+                    input_zero_point: Int32(x.zeroPoint), output_zero_point: Int32(y.zeroPoint),
+                    output: nn_requant(multiplier: l.perTensor[0].multiplier, shift: l.perTensor[0].shift))
                 let pc = storePerChannel()
                 let rows = 3 * h
-                step.gruQuant = nn_gru_quant(input_multiplier: pc.multiplier, input_shift: pc.shift,
-                                             hidden_multiplier: pc.multiplier.map { $0 + rows }, hidden_shift: pc.shift.map { $0 + rows })
+                step.gruQuant = nn_gru_quant(
+                    input_multiplier: pc.multiplier, input_shift: pc.shift,
+                    hidden_multiplier: pc.multiplier.map { $0 + rows }, hidden_shift: pc.shift.map { $0 + rows })
                 // storePerChannel lays out [all multipliers][all shifts] over 6H entries:
                 // input rows are entries 0..<3H of each half, hidden rows 3H..<6H.
                 step.gruStateHidden = h
@@ -193,7 +200,9 @@ public final class Expert {
                 step.kind = .softmax
                 let table = int32Store.baseAddress.unsafelyUnwrapped + cursor
                 guard nn_softmax_s8_exp_table(x.scale, table) == NN_OK else {
-                    throw ModelError(file: model.path, problem: "layer '\(l.layer.name)': logits scale \(x.scale) is out of range for softmax")
+                    throw ModelError(
+                        file: model.path,
+                        problem: "layer '\(l.layer.name)': logits scale \(x.scale) is out of range for softmax")
                 }
                 step.table = UnsafePointer(table)
                 cursor += 256
@@ -244,15 +253,20 @@ public final class Expert {
     /// - Note: Real-time safe.
     public func setQuantizedInput(modality index: Int, _ input: UnsafeBufferPointer<Int8>) {
         let tensorIndex = model.plan.modalityInputs[index]
-        precondition(input.count == model.description.tensors[tensorIndex].shape.count, "input count does not match the model input")
-        if let base = input.baseAddress { (arena + model.plan.offsets[tensorIndex]).copyMemory(from: base, byteCount: input.count) }
+        precondition(
+            input.count == model.description.tensors[tensorIndex].shape.count,
+            "input count does not match the model input")
+        if let base = input.baseAddress {
+            (arena + model.plan.offsets[tensorIndex]).copyMemory(from: base, byteCount: input.count)
+        }
     }
 
     /// The int8 input of modality `index` as the graph sees it.
     func quantizedInput(modality index: Int) -> UnsafeBufferPointer<Int8> {
         let tensorIndex = model.plan.modalityInputs[index]
-        return UnsafeBufferPointer(start: (arena + model.plan.offsets[tensorIndex]).assumingMemoryBound(to: Int8.self),
-                                   count: model.description.tensors[tensorIndex].shape.count)
+        return UnsafeBufferPointer(
+            start: (arena + model.plan.offsets[tensorIndex]).assumingMemoryBound(to: Int8.self),
+            count: model.description.tensors[tensorIndex].shape.count)
     }
 
     /// Class probabilities of the last completed run, `(q + 128) / 256` per label.
@@ -307,9 +321,10 @@ public final class Expert {
         }
         let topProbability = Double(Int(q[top]) + 128) / 256
         let hazardProbability = Double(hazardSum) / 256
-        return ExpertAnswer(topClass: top, topProbability: topProbability, hazardProbability: hazardProbability,
-                            isIDK: topProbability < idkThreshold,
-                            isHazard: hasHazards && hazardProbability >= hazardThreshold)
+        return ExpertAnswer(
+            topClass: top, topProbability: topProbability, hazardProbability: hazardProbability,
+            isIDK: topProbability < idkThreshold,
+            isHazard: hasHazards && hazardProbability >= hazardThreshold)
     }
 
     private func execute(_ s: UnsafeMutablePointer<Step>) -> nn_status {
@@ -317,11 +332,13 @@ public final class Expert {
         let y = (arena + s.pointee.output).assumingMemoryBound(to: Int8.self)
         switch s.pointee.kind {
         case .conv1d:
-            return nn_conv1d_s8(&context, &s.pointee.conv, &s.pointee.perChannel, &s.pointee.inputDims, x,
-                                &s.pointee.filterDims, s.pointee.weight0, s.pointee.bias0, &s.pointee.outputDims, y)
+            return nn_conv1d_s8(
+                &context, &s.pointee.conv, &s.pointee.perChannel, &s.pointee.inputDims, x,
+                &s.pointee.filterDims, s.pointee.weight0, s.pointee.bias0, &s.pointee.outputDims, y)
         case .dense:
-            return nn_dense_s8(&context, &s.pointee.dense, &s.pointee.perChannel, &s.pointee.inputDims, x,
-                               &s.pointee.filterDims, s.pointee.weight0, s.pointee.bias0, &s.pointee.outputDims, y)
+            return nn_dense_s8(
+                &context, &s.pointee.dense, &s.pointee.perChannel, &s.pointee.inputDims, x,
+                &s.pointee.filterDims, s.pointee.weight0, s.pointee.bias0, &s.pointee.outputDims, y)
         case .maxpool:
             return nn_maxpool1d_s8(&context, &s.pointee.pool, &s.pointee.inputDims, x, &s.pointee.outputDims, y)
         case .avgpool:
@@ -330,14 +347,16 @@ public final class Expert {
             return nn_global_avgpool_s8(&context, &s.pointee.inputDims, x, &s.pointee.outputDims, y)
         case .add:
             let x2 = UnsafePointer((arena + s.pointee.input1).assumingMemoryBound(to: Int8.self))
-            return nn_add_s8(&context, &s.pointee.add, &s.pointee.inputDims, x, &s.pointee.input1Dims, x2,
-                             &s.pointee.outputDims, y)
+            return nn_add_s8(
+                &context, &s.pointee.add, &s.pointee.inputDims, x, &s.pointee.input1Dims, x2,
+                &s.pointee.outputDims, y)
         case .gru:
             let state = (arena + model.gruStateOffset).assumingMemoryBound(to: Int16.self)
             state.update(repeating: 0, count: s.pointee.gruStateHidden)
-            return nn_gru_s8_s16(&context, &s.pointee.gru, &s.pointee.gruQuant, &s.pointee.inputDims, x,
-                                 &s.pointee.filterDims, s.pointee.weight0, &s.pointee.filter1Dims, s.pointee.weight1,
-                                 s.pointee.bias0, s.pointee.bias1, state, &s.pointee.outputDims, y)
+            return nn_gru_s8_s16(
+                &context, &s.pointee.gru, &s.pointee.gruQuant, &s.pointee.inputDims, x,
+                &s.pointee.filterDims, s.pointee.weight0, &s.pointee.filter1Dims, s.pointee.weight1,
+                s.pointee.bias0, s.pointee.bias1, state, &s.pointee.outputDims, y)
         case .softmax:
             return nn_softmax_s8(&context, s.pointee.table, &s.pointee.inputDims, x, &s.pointee.outputDims, y)
         case .copy:

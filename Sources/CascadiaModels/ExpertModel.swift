@@ -54,10 +54,16 @@ public final class ExpertModel: @unchecked Sendable {
                 throw FormatProblem("__metadata__ has unknown key '\(key.prefix(64))'")
             }
             guard let format = meta["format"] else { throw FormatProblem("__metadata__ has no 'format'") }
-            guard format == "cascadia-expert" else { throw FormatProblem("__metadata__.format '\(format.prefix(64))' is not cascadia-expert") }
-            guard let version = meta["format_version"] else { throw FormatProblem("__metadata__ has no 'format_version'") }
+            guard format == "cascadia-expert" else {
+                throw FormatProblem("__metadata__.format '\(format.prefix(64))' is not cascadia-expert")
+            }
+            guard let version = meta["format_version"] else {
+                throw FormatProblem("__metadata__ has no 'format_version'")
+            }
             guard Self.supportedVersions.contains(version) else {
-                throw FormatProblem("format_version '\(version.prefix(32))' is not supported (this loader reads \(Self.supportedVersions.joined(separator: ", ")))")
+                throw FormatProblem(
+                    "format_version '\(version.prefix(32))' is not supported (this loader reads \(Self.supportedVersions.joined(separator: ", ")))"
+                )
             }
             guard let text = meta["cascadia"] else { throw FormatProblem("__metadata__ has no 'cascadia' document") }
             let json: JSONValue
@@ -71,7 +77,9 @@ public final class ExpertModel: @unchecked Sendable {
             for i in plan.modalityInputs {
                 let scale = Float(description.tensors[i].scale)
                 guard scale.isNormal else {
-                    throw FormatProblem("input '\(description.tensors[i].name)': scale \(description.tensors[i].scale) is not a normal float32")
+                    throw FormatProblem(
+                        "input '\(description.tensors[i].name)': scale \(description.tensors[i].scale) is not a normal float32"
+                    )
                 }
             }
             // Kernel scratch (shared by all layers, which run one after another) and GRU state.
@@ -97,7 +105,9 @@ public final class ExpertModel: @unchecked Sendable {
                 default:
                     need = 0
                 }
-                guard need >= 0 else { throw FormatProblem("layer '\(layer.layer.name)': the kernel rejects its shapes") }
+                guard need >= 0 else {
+                    throw FormatProblem("layer '\(layer.layer.name)': the kernel rejects its shapes")
+                }
                 scratch = max(scratch, Int(need))
             }
             scratchOffset = plan.activationBytes
@@ -105,7 +115,8 @@ public final class ExpertModel: @unchecked Sendable {
             gruStateOffset = scratchOffset + scratchBytes
             arenaBytes = max(gruStateOffset + GraphPlan.aligned(state), GraphPlan.arenaAlignment)
             guard arenaBytes <= GraphPlan.maxArenaBytes else {
-                throw FormatProblem("the arena needs \(arenaBytes) bytes, more than the \(GraphPlan.maxArenaBytes)-byte limit")
+                throw FormatProblem(
+                    "the arena needs \(arenaBytes) bytes, more than the \(GraphPlan.maxArenaBytes)-byte limit")
             }
             self.description = description
             self.plan = plan
@@ -124,7 +135,8 @@ public final class ExpertModel: @unchecked Sendable {
     public var multiplyAccumulates: Int { plan.totalMACs }
 
     /// One row per layer for reports: op, name, input and output tensor names, output shape, MACs.
-    public var layerSummaries: [(name: String, op: String, inputs: [String], output: String, shape: Shape3, macs: Int)] {
+    public var layerSummaries: [(name: String, op: String, inputs: [String], output: String, shape: Shape3, macs: Int)]
+    {
         plan.layers.map { l in
             let out = description.tensors[l.output]
             return (l.layer.name, l.layer.op.opName, l.layer.inputs, out.name, out.shape, l.macs)

@@ -82,7 +82,9 @@ struct JSONFields {
     }
 
     static func array(_ value: JSONValue, path: String, count: ClosedRange<Int>) throws(FormatProblem) -> [JSONValue] {
-        guard case .array(let items) = value else { throw FormatProblem("\(path) must be an array, found \(value.kind)") }
+        guard case .array(let items) = value else {
+            throw FormatProblem("\(path) must be an array, found \(value.kind)")
+        }
         guard count.contains(items.count) else {
             throw FormatProblem("\(path) has \(items.count) elements, expected \(count.lowerBound)…\(count.upperBound)")
         }
@@ -90,7 +92,9 @@ struct JSONFields {
     }
 
     static func int(_ value: JSONValue, path: String, _ range: ClosedRange<Int>) throws(FormatProblem) -> Int {
-        guard case .number(let text) = value else { throw FormatProblem("\(path) must be an integer, found \(value.kind)") }
+        guard case .number(let text) = value else {
+            throw FormatProblem("\(path) must be an integer, found \(value.kind)")
+        }
         guard let n = Int(text) else { throw FormatProblem("\(path) must be an integer, found \(text)") }
         guard range.contains(n) else {
             throw FormatProblem("\(path) = \(n) is outside \(range.lowerBound)…\(range.upperBound)")

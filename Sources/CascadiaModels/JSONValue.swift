@@ -36,9 +36,12 @@ struct JSONMember {
 struct JSONParser {
     /// Deepest nesting of arrays and objects accepted.
     static let maxDepth = 32
+    /// Most values (of any kind, nested ones included) one document may hold.
+    static let maxValues = 1 << 20
 
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
+    private var values = 0
 
     private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -89,6 +92,8 @@ struct JSONParser {
 
     private mutating func parseValue(depth: Int) throws(FormatProblem) -> JSONValue {
         guard let b = peek else { throw fail("unexpected end") }
+        values += 1
+        guard values <= Self.maxValues else { throw fail("more than \(Self.maxValues) values") }
         switch b {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
         case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
@@ -120,9 +125,9 @@ struct JSONParser {
             members.append(JSONMember(key: key, value: try parseValue(depth: depth)))
             skipWhitespace()
             guard let b = peek else { throw fail("unterminated object") }
+            guard b == UInt8(ascii: "}") || b == UInt8(ascii: ",") else { throw fail("expected ',' or '}'") }
             index += 1
             if b == UInt8(ascii: "}") { return .object(members) }
-            guard b == UInt8(ascii: ",") else { throw fail("expected ',' or '}'") }
         }
     }
 
@@ -137,9 +142,9 @@ struct JSONParser {
             elements.append(try parseValue(depth: depth))
             skipWhitespace()
             guard let b = peek else { throw fail("unterminated array") }
+            guard b == UInt8(ascii: "]") || b == UInt8(ascii: ",") else { throw fail("expected ',' or ']'") }
             index += 1
             if b == UInt8(ascii: "]") { return .array(elements) }
-            guard b == UInt8(ascii: ",") else { throw fail("expected ',' or ']'") }
         }
     }
 

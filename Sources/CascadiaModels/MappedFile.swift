@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A read-only memory mapping of a whole file, unmapped when released.
@@ -29,7 +29,16 @@ final class MappedFile {
         }
         base = mapped
         bytes = UnsafeRawBufferPointer(start: mapped, count: size)
+        // Fault every page in now (load time), so the first window does not page-fault on
+        // weights; with mlockall (the service's option) they then stay resident.
+        _ = madvise(mapped, size, MADV_WILLNEED)
+        var sum: UInt8 = 0
+        for offset in stride(from: 0, to: size, by: 4096) { sum &+= bytes[offset] }
+        touched = sum
     }
+
+    /// A byte sum over one byte per page, read at load; stored so the reads are not optimized away.
+    private(set) var touched: UInt8 = 0
 
     /// Wraps bytes already in memory (a copy is kept); used by tests and `inspect` on buffers.
     init(copying data: [UInt8]) {

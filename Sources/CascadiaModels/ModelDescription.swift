@@ -58,8 +58,9 @@ public struct Framing: Sendable, Equatable {
 
 /// One layer's operation and its parameters (docs/model-format.md §4).
 public enum LayerOp: Sendable, Equatable {
-    case conv1d(weight: String, bias: String, weightScales: [Double], stride: Int, padLeft: Int, padRight: Int,
-                dilation: Int, activation: Activation)
+    case conv1d(
+        weight: String, bias: String, weightScales: [Double], stride: Int, padLeft: Int, padRight: Int,
+        dilation: Int, activation: Activation)
     case dense(weight: String, bias: String, weightScales: [Double], activation: Activation)
     case maxpool(kernel: Int, stride: Int)
     case avgpool(kernel: Int, stride: Int)
@@ -68,8 +69,9 @@ public enum LayerOp: Sendable, Equatable {
     case add(activation: Activation)
     case concat(axis: Int)
     case reshape(Shape3)
-    case gru(hidden: Int, weightIH: String, weightHH: String, biasIH: String, biasHH: String,
-             weightIHScales: [Double], weightHHScales: [Double])
+    case gru(
+        hidden: Int, weightIH: String, weightHH: String, biasIH: String, biasHH: String,
+        weightIHScales: [Double], weightHHScales: [Double])
     case softmax
 
     /// The `op` string in the file.
@@ -120,7 +122,9 @@ public struct ModelDescription: Sendable, Equatable {
     /// Decodes and checks the document's fields (graph consistency is checked by `GraphPlan`).
     init(json: JSONValue) throws(FormatProblem) {
         let root = try JSONFields(json, path: "")
-        try root.requireKeys(["id", "name", "labels", "hazards", "thresholds", "framing", "tensors", "layers", "output"])
+        try root.requireKeys([
+            "id", "name", "labels", "hazards", "thresholds", "framing", "tensors", "layers", "output",
+        ])
         id = try root.string("id")
         guard SafetensorsContainer.validName(id, maxBytes: 32, extra: "_-") else {
             throw FormatProblem("id '\(id.prefix(40))' is not 1–32 bytes of [A-Za-z0-9_-]")
@@ -156,7 +160,8 @@ public struct ModelDescription: Sendable, Equatable {
         // Activation tensors.
         let declared = try root.object("tensors")
         guard (1...Self.maxActivations).contains(declared.members.count) else {
-            throw FormatProblem("tensors declares \(declared.members.count) activations, expected 1…\(Self.maxActivations)")
+            throw FormatProblem(
+                "tensors declares \(declared.members.count) activations, expected 1…\(Self.maxActivations)")
         }
         var tensors: [ActivationTensor] = []
         for member in declared.members {
@@ -168,7 +173,8 @@ public struct ModelDescription: Sendable, Equatable {
             let dims = try f.ints("shape", count: 3...3, 1...Self.maxActivationElements)
             let shape = Shape3(dims[0], dims[1], dims[2])
             guard Self.boundedCount(dims) else {
-                throw FormatProblem("tensors.\(member.key).shape \(dims) has more than \(Self.maxActivationElements) elements")
+                throw FormatProblem(
+                    "tensors.\(member.key).shape \(dims) has more than \(Self.maxActivationElements) elements")
             }
             let scale = try JSONFields.scale(try f.value("scale"), path: "tensors.\(member.key).scale")
             let zeroPoint = try f.int("zero_point", -128...127)
@@ -212,7 +218,8 @@ public struct ModelDescription: Sendable, Equatable {
             try m.requireKeys(["name", "rate_hz", "input", "feature"])
             let name = try m.string("name")
             guard !name.isEmpty, name.utf8.count <= 32,
-                  name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }) else {
+                name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F })
+            else {
                 throw FormatProblem("\(path).name '\(name.prefix(40))' is not 1–32 bytes of [a-z0-9_]")
             }
             guard !modalities.contains(where: { $0.name == name }) else {
@@ -222,7 +229,8 @@ public struct ModelDescription: Sendable, Equatable {
             let exact = Double(rate) * window / Double(intervals)
             let samples = exact.rounded()
             guard abs(exact - samples) < 1e-9, samples >= 1 else {
-                throw FormatProblem("\(path): rate_hz × window_s / intervals = \(exact) samples per interval is not a whole number")
+                throw FormatProblem(
+                    "\(path): rate_hz × window_s / intervals = \(exact) samples per interval is not a whole number")
             }
             let feature = try m.object("feature")
             let kindName = try feature.string("kind")
@@ -232,7 +240,8 @@ public struct ModelDescription: Sendable, Equatable {
                 try feature.requireKeys(["kind", "fft_size", "bins", "window"])
                 let size = try feature.int("fft_size", 1...65_536)
                 guard size >= Int(samples) else {
-                    throw FormatProblem("\(path).feature.fft_size = \(size) is smaller than the \(Int(samples)) samples per interval")
+                    throw FormatProblem(
+                        "\(path).feature.fft_size = \(size) is smaller than the \(Int(samples)) samples per interval")
                 }
                 let bins = try feature.int("bins", 1...(size / 2 + 1))
                 let windowName = try feature.string("window")
@@ -246,8 +255,10 @@ public struct ModelDescription: Sendable, Equatable {
             default:
                 throw FormatProblem("\(path).feature.kind '\(kindName.prefix(40))' is not fft or raw")
             }
-            modalities.append(Modality(name: name, rateHz: rate, input: try m.string("input"), feature: kind,
-                                       samplesPerInterval: Int(samples)))
+            modalities.append(
+                Modality(
+                    name: name, rateHz: rate, input: try m.string("input"), feature: kind,
+                    samplesPerInterval: Int(samples)))
         }
         return Framing(windowSeconds: window, hopSeconds: hop, intervals: intervals, modalities: modalities)
     }
@@ -267,23 +278,28 @@ public struct ModelDescription: Sendable, Equatable {
         var inputCount = 1...1
         switch opName {
         case "conv1d":
-            try f.requireKeys(common + ["weight", "bias", "weight_scales", "stride", "padding", "dilation", "activation"])
+            try f.requireKeys(
+                common + ["weight", "bias", "weight_scales", "stride", "padding", "dilation", "activation"])
             let padding = try f.ints("padding", count: 2...2, 0...4096)
             // The weight shape fixes the scale count; checked against the tensor in GraphPlan.
             let scales = try f.array("weight_scales", count: 1...65_536)
-            op = .conv1d(weight: try f.string("weight"), bias: try f.string("bias"),
-                         weightScales: try f.scales("weight_scales", count: scales.count),
-                         stride: try f.int("stride", 1...4096), padLeft: padding[0], padRight: padding[1],
-                         dilation: try f.int("dilation", 1...4096), activation: try activation(f))
+            op = .conv1d(
+                weight: try f.string("weight"), bias: try f.string("bias"),
+                weightScales: try f.scales("weight_scales", count: scales.count),
+                stride: try f.int("stride", 1...4096), padLeft: padding[0], padRight: padding[1],
+                dilation: try f.int("dilation", 1...4096), activation: try activation(f))
         case "dense":
             try f.requireKeys(common + ["weight", "bias", "weight_scales", "activation"])
             let scales = try f.array("weight_scales", count: 1...65_536)
-            op = .dense(weight: try f.string("weight"), bias: try f.string("bias"),
-                        weightScales: try f.scales("weight_scales", count: scales.count), activation: try activation(f))
+            op = .dense(
+                weight: try f.string("weight"), bias: try f.string("bias"),
+                weightScales: try f.scales("weight_scales", count: scales.count), activation: try activation(f))
         case "maxpool", "avgpool":
             try f.requireKeys(common + ["kernel", "stride"])
             let kernel = try f.int("kernel", 1...65_536), stride = try f.int("stride", 1...65_536)
-            op = opName == "maxpool" ? .maxpool(kernel: kernel, stride: stride) : .avgpool(kernel: kernel, stride: stride)
+            op =
+                opName == "maxpool"
+                ? .maxpool(kernel: kernel, stride: stride) : .avgpool(kernel: kernel, stride: stride)
         case "global_avgpool":
             try f.requireKeys(common)
             op = .globalAvgpool
@@ -303,13 +319,17 @@ public struct ModelDescription: Sendable, Equatable {
             let dims = try f.ints("shape", count: 3...3, 1...maxActivationElements)
             op = .reshape(Shape3(dims[0], dims[1], dims[2]))
         case "gru":
-            try f.requireKeys(common + ["hidden", "weight_ih", "weight_hh", "bias_ih", "bias_hh",
-                                        "weight_ih_scales", "weight_hh_scales"])
+            try f.requireKeys(
+                common + [
+                    "hidden", "weight_ih", "weight_hh", "bias_ih", "bias_hh",
+                    "weight_ih_scales", "weight_hh_scales",
+                ])
             let hidden = try f.int("hidden", 1...512)
-            op = .gru(hidden: hidden, weightIH: try f.string("weight_ih"), weightHH: try f.string("weight_hh"),
-                      biasIH: try f.string("bias_ih"), biasHH: try f.string("bias_hh"),
-                      weightIHScales: try f.scales("weight_ih_scales", count: 3 * hidden),
-                      weightHHScales: try f.scales("weight_hh_scales", count: 3 * hidden))
+            op = .gru(
+                hidden: hidden, weightIH: try f.string("weight_ih"), weightHH: try f.string("weight_hh"),
+                biasIH: try f.string("bias_ih"), biasHH: try f.string("bias_hh"),
+                weightIHScales: try f.scales("weight_ih_scales", count: 3 * hidden),
+                weightHHScales: try f.scales("weight_hh_scales", count: 3 * hidden))
         case "softmax":
             try f.requireKeys(common)
             op = .softmax

@@ -34,7 +34,9 @@ struct SafetensorsContainer {
 
     /// Parses and checks the container rules of §1 over the whole file's bytes.
     init(bytes: UnsafeRawBufferPointer) throws(FormatProblem) {
-        guard bytes.count >= 8 else { throw FormatProblem("file is \(bytes.count) bytes, too short for a header length") }
+        guard bytes.count >= 8 else {
+            throw FormatProblem("file is \(bytes.count) bytes, too short for a header length")
+        }
         var n: UInt64 = 0
         for i in (0..<8).reversed() { n = n << 8 | UInt64(bytes[i]) }
         guard n >= 2, n <= UInt64(Self.maxHeaderBytes) else {
@@ -42,7 +44,8 @@ struct SafetensorsContainer {
         }
         let length = Int(n)
         guard 8 + length <= bytes.count else {
-            throw FormatProblem("header length \(length) runs past the end of the \(bytes.count)-byte file (truncated?)")
+            throw FormatProblem(
+                "header length \(length) runs past the end of the \(bytes.count)-byte file (truncated?)")
         }
         guard (8 + length) % 8 == 0 else {
             throw FormatProblem("header length \(length) does not end the header on an 8-byte boundary")
@@ -102,7 +105,8 @@ struct SafetensorsContainer {
         }
     }
 
-    private static func tensor(_ name: String, _ value: JSONValue, dataStart: Int) throws(FormatProblem) -> StoredTensor {
+    private static func tensor(_ name: String, _ value: JSONValue, dataStart: Int) throws(FormatProblem) -> StoredTensor
+    {
         guard validName(name, maxBytes: 128, extra: "_.:/-") else {
             throw FormatProblem("tensor name '\(name.prefix(140))' is not 1–128 bytes of [A-Za-z0-9_.:/-]")
         }
@@ -125,12 +129,15 @@ struct SafetensorsContainer {
         let begin = offsets[0], end = offsets[1]
         let bytes = elements * dtype.size  // ≤ 2^28, no overflow
         guard end >= begin, end - begin == bytes else {
-            throw FormatProblem("tensor '\(name)': data_offsets [\(begin), \(end)) hold \(end >= begin ? end - begin : 0) bytes, \(dtypeName) \(shape) needs \(bytes)")
+            throw FormatProblem(
+                "tensor '\(name)': data_offsets [\(begin), \(end)) hold \(end >= begin ? end - begin : 0) bytes, \(dtypeName) \(shape) needs \(bytes)"
+            )
         }
         guard begin % dtype.size == 0 else {
             throw FormatProblem("tensor '\(name)': data_offsets begin \(begin) is not \(dtype.size)-byte aligned")
         }
-        return StoredTensor(name: name, dtype: dtype, shape: shape, elementCount: elements,
-                            fileOffset: dataStart + begin, byteCount: bytes)
+        return StoredTensor(
+            name: name, dtype: dtype, shape: shape, elementCount: elements,
+            fileOffset: dataStart + begin, byteCount: bytes)
     }
 }

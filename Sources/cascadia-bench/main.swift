@@ -6,6 +6,8 @@ import Foundation
 let benchmarks: [String: ([String]) throws -> Void] = [
     "planner": PlannerBench.run,
     "executor": ExecutorBench.run,
+    "kernels": { _ in KernelBench.run(); KernelBench.runDSP() },  // kernels helper: docs/benchmarks.md "Kernels"
+    "experts": { ExpertBench.run($0) },  // models helper: docs/architecture.md "Models"
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -23,14 +23,17 @@ import Testing
     }
 
     @Test func inspectRejectsACorruptFileWithOneLine() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-bad-\(getpid()).safetensors").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-bad-\(getpid()).safetensors")
+            .path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let valid = try Data(contentsOf: CLIHarness.repoRoot.appendingPathComponent(Self.model))
         try valid.prefix(100).write(to: URL(fileURLWithPath: path))
         let result = try CLIHarness.run(["model", "inspect", path])
         #expect(result.status == 65)
         #expect(result.stdout.isEmpty)
-        #expect(result.stderr == "cascadia model: \(path): header length 5312 runs past the end of the 100-byte file (truncated?)\n")
+        #expect(
+            result.stderr
+                == "cascadia model: \(path): header length 5312 runs past the end of the 100-byte file (truncated?)\n")
     }
 
     @Test func usageErrors() throws {

@@ -26,7 +26,9 @@ struct GoldenFile {
         var model: String?
         var cases: [GoldenCase] = []
         for line in lines where !line.hasPrefix("#") {
-            guard let colon = line.firstIndex(of: ":") else { throw GoldenError("\(path): bad line '\(line.prefix(40))'") }
+            guard let colon = line.firstIndex(of: ":") else {
+                throw GoldenError("\(path): bad line '\(line.prefix(40))'")
+            }
             let key = line[..<colon].split(separator: " ").map(String.init)
             let values = line[line.index(after: colon)...].split(separator: " ").map(String.init)
             switch key.first {
@@ -36,11 +38,15 @@ struct GoldenFile {
                 guard !cases.isEmpty else { throw GoldenError("\(path): data before 'case:'") }
                 if key[0] == "features" {
                     let floats = values.compactMap(Float.init)
-                    guard floats.count == values.count, key.count == 2 else { throw GoldenError("\(path): bad features line") }
+                    guard floats.count == values.count, key.count == 2 else {
+                        throw GoldenError("\(path): bad features line")
+                    }
                     cases[cases.count - 1].features[key[1]] = floats
                 } else {
                     let ints = values.compactMap(Int8.init)
-                    guard ints.count == values.count else { throw GoldenError("\(path): bad int8 values in '\(key[0])'") }
+                    guard ints.count == values.count else {
+                        throw GoldenError("\(path): bad int8 values in '\(key[0])'")
+                    }
                     switch key[0] {
                     case "input":
                         guard key.count == 2 else { throw GoldenError("\(path): 'input' needs a modality name") }
@@ -86,7 +92,9 @@ struct GoldenError: Error, CustomStringConvertible {
     }
 
     @Test func atLeastOneGoldenFileCoversATestModel() throws {
-        let files = try Self.goldenFiles.map { try GoldenFile.parse(String(contentsOf: $0, encoding: .utf8), path: $0.lastPathComponent) }
+        let files = try Self.goldenFiles.map {
+            try GoldenFile.parse(String(contentsOf: $0, encoding: .utf8), path: $0.lastPathComponent)
+        }
         #expect(files.contains { $0.model.hasPrefix("Tests/CascadiaModelsTests/Golden/") && !$0.cases.isEmpty })
     }
 
@@ -99,10 +107,14 @@ struct GoldenError: Error, CustomStringConvertible {
         for (n, c) in golden.cases.enumerated() {
             for (m, modality) in modalities.enumerated() {
                 if let q = c.quantized[modality.name] {
-                    try #require(q.count == expert.inputCount(modality: m), "\(url.lastPathComponent) case \(n) input \(modality.name)")
+                    try #require(
+                        q.count == expert.inputCount(modality: m),
+                        "\(url.lastPathComponent) case \(n) input \(modality.name)")
                     q.withUnsafeBufferPointer { expert.setQuantizedInput(modality: m, $0) }
                 } else if let f = c.features[modality.name] {
-                    try #require(f.count == expert.inputCount(modality: m), "\(url.lastPathComponent) case \(n) features \(modality.name)")
+                    try #require(
+                        f.count == expert.inputCount(modality: m),
+                        "\(url.lastPathComponent) case \(n) features \(modality.name)")
                     f.withUnsafeBufferPointer { expert.setFeatures(modality: m, $0) }
                 } else {
                     Issue.record("\(url.lastPathComponent) case \(n): no input for modality \(modality.name)")
@@ -113,7 +125,9 @@ struct GoldenError: Error, CustomStringConvertible {
                 continue
             }
             #expect(Array(expert.logits) == c.logits, "\(url.lastPathComponent) case \(n) logits")
-            #expect(Array(expert.quantizedProbabilities) == c.probabilities, "\(url.lastPathComponent) case \(n) probabilities")
+            #expect(
+                Array(expert.quantizedProbabilities) == c.probabilities,
+                "\(url.lastPathComponent) case \(n) probabilities")
         }
     }
 }

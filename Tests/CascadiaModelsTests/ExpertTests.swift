@@ -8,13 +8,17 @@ import Testing
 func feedRandomInputs(_ expert: Expert, seed: UInt64) {
     var rng = SplitMix64(seed: seed)
     for m in expert.model.description.framing.modalities.indices {
-        let values = (0..<expert.inputCount(modality: m)).map { _ in Int8(truncatingIfNeeded: Int.random(in: -64...64, using: &rng)) }
+        let values = (0..<expert.inputCount(modality: m)).map { _ in
+            Int8(truncatingIfNeeded: Int.random(in: -64...64, using: &rng))
+        }
         values.withUnsafeBufferPointer { expert.setQuantizedInput(modality: m, $0) }
     }
 }
 
 @Suite struct ExpertTests {
-    static let models: [(String, [UInt8])] = [("cnn", TestModels.cnnBothFile()), ("deepsense", TestModels.deepSenseFile())]
+    static let models: [(String, [UInt8])] = [
+        ("cnn", TestModels.cnnBothFile()), ("deepsense", TestModels.deepSenseFile()),
+    ]
 
     @Test(arguments: [0, 1])
     func runsAndAnswers(_ which: Int) throws {
@@ -79,7 +83,10 @@ func feedRandomInputs(_ expert: Expert, seed: UInt64) {
         let expert = try Expert(model: ExpertModel(bytes: TestModels.cnnBothFile(), name: "cnn"))
         feedRandomInputs(expert, seed: 3)
         var calls = 0
-        #expect(expert.run { layer in calls += 1; return layer < 4 } == .abandoned(beforeLayer: 4))
+        #expect(
+            expert.run { layer in
+                calls += 1; return layer < 4
+            } == .abandoned(beforeLayer: 4))
         #expect(calls == 5)
         #expect(expert.layerNanoseconds[5] == 0)
         // A deadline already in the past stops before the first layer.
@@ -92,27 +99,31 @@ func feedRandomInputs(_ expert: Expert, seed: UInt64) {
         }
     }
 
-    /// Zero heap allocations per run, checked in a child process (no other test threads) with
+    /// Zero heap allocations per window (DSP front end, input quantization, run), checked in a child process (no other test threads) with
     /// glibc `mallinfo2`: the calling thread's tcache is drained first, so any allocation in a run
     /// (even one freed again) moves a chunk from the free lists into the tcache and raises
     /// `uordblks`; large allocations are caught by `hblks`/`hblkhd` and by `arena` growth.
     @Test func runAllocatesNothing() async {
         await #expect(processExitsWith: .success) {
             guard let model = try? ExpertModel(bytes: TestModels.deepSenseFile(), name: "ds"),
-                  let expert = try? Expert(model: model) else { exit(2) }
-            let features = (0..<2).map { m in
-                (0..<expert.inputCount(modality: m)).map { Float(($0 * 37 + m) % 101) * 0.01 - 0.5 }
+                let expert = try? Expert(model: model)
+            else { exit(2) }
+            guard let dsp0 = try? FeatureExtractor(model: model, modality: 0),
+                let dsp1 = try? FeatureExtractor(model: model, modality: 1)
+            else { exit(2) }
+            let samples = [dsp0.sampleCount, dsp1.sampleCount].map { n in
+                (0..<n).map { Float(($0 * 37) % 101) * 0.01 - 0.5 }
             }
             var tops = [Double](repeating: 0, count: 1000)
             for _ in 0..<10 { _ = expert.run() }
             let held = AllocationProbe.drainThreadCache()
             let before = mallinfo2()
-            features[0].withUnsafeBufferPointer { f0 in
-                features[1].withUnsafeBufferPointer { f1 in
+            samples[0].withUnsafeBufferPointer { s0 in
+                samples[1].withUnsafeBufferPointer { s1 in
                     tops.withUnsafeMutableBufferPointer { out in
                         for i in 0..<1000 {
-                            expert.setFeatures(modality: 0, f0)
-                            expert.setFeatures(modality: 1, f1)
+                            expert.setFeatures(modality: 0, dsp0.compute(s0))
+                            expert.setFeatures(modality: 1, dsp1.compute(s1))
                             if case .answered(let a) = expert.run() { out[i] = a.topProbability }
                         }
                     }

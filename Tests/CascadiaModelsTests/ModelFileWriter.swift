@@ -20,7 +20,11 @@ indirect enum J {
                 case "\\": out += "\\\\"
                 case "\n": out += "\\n"
                 default:
-                    if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+                    if u.value < 0x20 {
+                        out += String(format: "\\u%04x", u.value)
+                    } else {
+                        out.unicodeScalars.append(u)
+                    }
                 }
             }
             return out + "\""
@@ -37,7 +41,11 @@ indirect enum J {
     /// Replaces (or appends) member `key` of an object.
     func setting(_ key: String, _ value: J) -> J {
         guard case .o(var members) = self else { return self }
-        if let i = members.firstIndex(where: { $0.0 == key }) { members[i].1 = value } else { members.append((key, value)) }
+        if let i = members.firstIndex(where: { $0.0 == key }) {
+            members[i].1 = value
+        } else {
+            members.append((key, value))
+        }
         return .o(members)
     }
 
@@ -80,8 +88,14 @@ enum SafetensorsWriter {
         var members: [(String, J)] = []
         var offset = 0
         for t in ordered {
-            members.append((t.name, .o([("dtype", .s(t.dtype)), ("shape", .a(t.shape.map { .i($0) })),
-                                        ("data_offsets", .a([.i(offset), .i(offset + t.data.count)]))])))
+            members.append(
+                (
+                    t.name,
+                    .o([
+                        ("dtype", .s(t.dtype)), ("shape", .a(t.shape.map { .i($0) })),
+                        ("data_offsets", .a([.i(offset), .i(offset + t.data.count)])),
+                    ])
+                ))
             offset += t.data.count
         }
         if let metadata { members.append(("__metadata__", .o(metadata.map { ($0.0, J.s($0.1)) }))) }
@@ -106,6 +120,7 @@ struct TestModelBuilder {
     var weights: [RawTensor] = []
     var modalities: [J] = []
     var intervals = 10
+    var windowSeconds = 2.0
 
     init(seed: UInt64) { rng = SplitMix64(seed: seed) }
 
@@ -125,7 +140,10 @@ struct TestModelBuilder {
 
     mutating func addBias(_ name: String, _ values: [Int32]) {
         var data: [UInt8] = []
-        for v in values { let u = UInt32(bitPattern: v); data += [UInt8(u & 0xFF), UInt8(u >> 8 & 0xFF), UInt8(u >> 16 & 0xFF), UInt8(u >> 24)] }
+        for v in values {
+            let u = UInt32(bitPattern: v);
+            data += [UInt8(u & 0xFF), UInt8(u >> 8 & 0xFF), UInt8(u >> 16 & 0xFF), UInt8(u >> 24)]
+        }
         weights.append(RawTensor(name: name, dtype: "I32", shape: [values.count], data: data))
     }
 
@@ -134,10 +152,28 @@ struct TestModelBuilder {
     }
 
     /// A modality input: `fft` gives `[intervals, bins, 2]`.
-    mutating func fftInput(_ name: String, rateHz: Int, fftSize: Int, bins: Int, scale: Double = 0.05, zeroPoint: Int = 3) {
+    mutating func fftInput(
+        _ name: String, rateHz: Int, fftSize: Int, bins: Int, scale: Double = 0.05, zeroPoint: Int = 3
+    ) {
         declare(name, [intervals, bins, 2], scale, zeroPoint)
-        modalities.append(.o([("name", .s(name)), ("rate_hz", .i(rateHz)), ("input", .s(name)),
-                              ("feature", .o([("kind", .s("fft")), ("fft_size", .i(fftSize)), ("bins", .i(bins)), ("window", .s("hann"))]))]))
+        modalities.append(
+            .o([
+                ("name", .s(name)), ("rate_hz", .i(rateHz)), ("input", .s(name)),
+                (
+                    "feature",
+                    .o([("kind", .s("fft")), ("fft_size", .i(fftSize)), ("bins", .i(bins)), ("window", .s("hann"))])
+                ),
+            ]))
+    }
+
+    /// A raw-sample modality input: `[intervals, rateHz · windowSeconds / intervals, 1]`.
+    mutating func rawInput(_ name: String, rateHz: Int, samplesPerInterval: Int) {
+        declare(name, [intervals, samplesPerInterval, 1], 0.01, 0)
+        modalities.append(
+            .o([
+                ("name", .s(name)), ("rate_hz", .i(rateHz)), ("input", .s(name)),
+                ("feature", .o([("kind", .s("raw"))])),
+            ]))
     }
 
     /// The output scale that keeps a random dot product of length `dot` near 30 int8 steps.
@@ -150,8 +186,10 @@ struct TestModelBuilder {
     }
 
     @discardableResult
-    mutating func conv1d(_ name: String, _ input: String, cOut: Int, k: Int, stride: Int = 1, pad: (Int, Int) = (0, 0),
-                         dilation: Int = 1, relu: Bool = true) -> String {
+    mutating func conv1d(
+        _ name: String, _ input: String, cOut: Int, k: Int, stride: Int = 1, pad: (Int, Int) = (0, 0),
+        dilation: Int = 1, relu: Bool = true
+    ) -> String {
         let x = act(input)
         let cIn = x.shape[2]
         let scales = (0..<cOut).map { _ in Double.random(in: 0.005...0.02, using: &rng) }
@@ -159,18 +197,26 @@ struct TestModelBuilder {
         let meanScale = scales.reduce(0, +) / Double(cOut)
         let lOut = (x.shape[1] + pad.0 + pad.1 - dilation * (k - 1) - 1) / stride + 1
         let y = "\(name).out"
-        declare(y, [x.shape[0], lOut, cOut], outScale(x, meanScale, k * cIn), relu ? -100 : Int.random(in: -10...10, using: &rng))
+        declare(
+            y, [x.shape[0], lOut, cOut], outScale(x, meanScale, k * cIn),
+            relu ? -100 : Int.random(in: -10...10, using: &rng))
         addBias("\(name).bias", biases(cOut, 2000))
-        layers.append(.o(common("conv1d", name, [input], y) + [
-            ("weight", .s("\(name).weight")), ("bias", .s("\(name).bias")), ("weight_scales", .a(scales.map { .d($0) })),
-            ("stride", .i(stride)), ("padding", .a([.i(pad.0), .i(pad.1)])), ("dilation", .i(dilation)),
-            ("activation", .s(relu ? "relu" : "none"))]))
+        layers.append(
+            .o(
+                common("conv1d", name, [input], y) + [
+                    ("weight", .s("\(name).weight")), ("bias", .s("\(name).bias")),
+                    ("weight_scales", .a(scales.map { .d($0) })),
+                    ("stride", .i(stride)), ("padding", .a([.i(pad.0), .i(pad.1)])), ("dilation", .i(dilation)),
+                    ("activation", .s(relu ? "relu" : "none")),
+                ]))
         return y
     }
 
     @discardableResult
-    mutating func dense(_ name: String, _ input: String, nOut: Int, relu: Bool = false, output: String? = nil,
-                        outputScale: Double? = nil, weightScales: ClosedRange<Double> = 0.005...0.02) -> String {
+    mutating func dense(
+        _ name: String, _ input: String, nOut: Int, relu: Bool = false, output: String? = nil,
+        outputScale: Double? = nil, weightScales: ClosedRange<Double> = 0.005...0.02
+    ) -> String {
         let x = act(input)
         let nIn = x.shape.reduce(1, *)
         let scales = (0..<nOut).map { _ in Double.random(in: weightScales, using: &rng) }
@@ -178,15 +224,21 @@ struct TestModelBuilder {
         addBias("\(name).bias", biases(nOut, 2000))
         let y = output ?? "\(name).out"
         declare(y, [1, 1, nOut], outputScale ?? outScale(x, scales.reduce(0, +) / Double(nOut), nIn), relu ? -100 : 0)
-        layers.append(.o(common("dense", name, [input], y) + [
-            ("weight", .s("\(name).weight")), ("bias", .s("\(name).bias")), ("weight_scales", .a(scales.map { .d($0) })),
-            ("activation", .s(relu ? "relu" : "none"))]))
+        layers.append(
+            .o(
+                common("dense", name, [input], y) + [
+                    ("weight", .s("\(name).weight")), ("bias", .s("\(name).bias")),
+                    ("weight_scales", .a(scales.map { .d($0) })),
+                    ("activation", .s(relu ? "relu" : "none")),
+                ]))
         return y
     }
 
     /// An op whose output keeps the input's quantization.
     @discardableResult
-    mutating func sameQuant(_ op: String, _ name: String, _ input: String, _ shape: [Int], extra: [(String, J)] = []) -> String {
+    mutating func sameQuant(_ op: String, _ name: String, _ input: String, _ shape: [Int], extra: [(String, J)] = [])
+        -> String
+    {
         let x = act(input)
         let y = "\(name).out"
         declare(y, shape, x.scale, x.zeroPoint)
@@ -197,8 +249,9 @@ struct TestModelBuilder {
     @discardableResult
     mutating func pool(_ op: String, _ name: String, _ input: String, kernel: Int, stride: Int) -> String {
         let s = act(input).shape
-        return sameQuant(op, name, input, [s[0], (s[1] - kernel) / stride + 1, s[2]],
-                         extra: [("kernel", .i(kernel)), ("stride", .i(stride))])
+        return sameQuant(
+            op, name, input, [s[0], (s[1] - kernel) / stride + 1, s[2]],
+            extra: [("kernel", .i(kernel)), ("stride", .i(stride))])
     }
 
     @discardableResult
@@ -231,18 +284,24 @@ struct TestModelBuilder {
     mutating func gru(_ name: String, _ input: String, hidden h: Int) -> String {
         let x = act(input)
         let d = x.shape[1] * x.shape[2]
-        let ih = (0..<3 * h).map { _ in 1.5 / (x.scale * 37 * 35 * Double(d).squareRoot()) * Double.random(in: 0.8...1.2, using: &rng) }
-        let hh = (0..<3 * h).map { _ in 1.0 / (35 * Double(h).squareRoot()) * Double.random(in: 0.8...1.2, using: &rng) }
+        let ih = (0..<3 * h).map { _ in
+            1.5 / (x.scale * 37 * 35 * Double(d).squareRoot()) * Double.random(in: 0.8...1.2, using: &rng)
+        }
+        let hh = (0..<3 * h).map { _ in 1.0 / (35 * Double(h).squareRoot()) * Double.random(in: 0.8...1.2, using: &rng)
+        }
         addWeight("\(name).weight_ih", [3 * h, d], int8s(3 * h * d, -60...60))
         addWeight("\(name).weight_hh", [3 * h, h], int8s(3 * h * h, -60...60))
         addBias("\(name).bias_ih", biases(3 * h, 3000))
         addBias("\(name).bias_hh", biases(3 * h, 3000))
         let y = "\(name).out"
         declare(y, [x.shape[0], 1, h], 1.0 / 128, 0)
-        layers.append(.o(common("gru", name, [input], y) + [
-            ("hidden", .i(h)), ("weight_ih", .s("\(name).weight_ih")), ("weight_hh", .s("\(name).weight_hh")),
-            ("bias_ih", .s("\(name).bias_ih")), ("bias_hh", .s("\(name).bias_hh")),
-            ("weight_ih_scales", .a(ih.map { .d($0) })), ("weight_hh_scales", .a(hh.map { .d($0) }))]))
+        layers.append(
+            .o(
+                common("gru", name, [input], y) + [
+                    ("hidden", .i(h)), ("weight_ih", .s("\(name).weight_ih")), ("weight_hh", .s("\(name).weight_hh")),
+                    ("bias_ih", .s("\(name).bias_ih")), ("bias_hh", .s("\(name).bias_hh")),
+                    ("weight_ih_scales", .a(ih.map { .d($0) })), ("weight_hh_scales", .a(hh.map { .d($0) })),
+                ]))
         return y
     }
 
@@ -252,19 +311,45 @@ struct TestModelBuilder {
     }
 
     /// The `cascadia` metadata document.
-    func document(id: String, name: String, labels: [String], hazards: [String], idk: Double = 0.5, hazard: Double = 0.5) -> J {
-        .o([("id", .s(id)), ("name", .s(name)), ("labels", .a(labels.map { .s($0) })), ("hazards", .a(hazards.map { .s($0) })),
+    func document(
+        id: String, name: String, labels: [String], hazards: [String], idk: Double = 0.5, hazard: Double = 0.5
+    ) -> J {
+        .o([
+            ("id", .s(id)), ("name", .s(name)), ("labels", .a(labels.map { .s($0) })),
+            ("hazards", .a(hazards.map { .s($0) })),
             ("thresholds", .o([("idk", .d(idk)), ("hazard", .d(hazard))])),
-            ("framing", .o([("window_s", .d(2.0)), ("hop_s", .d(1.0)), ("intervals", .i(intervals)), ("modalities", .a(modalities))])),
-            ("tensors", .o(acts.map { ($0.0, J.o([("shape", .a($0.1.shape.map { .i($0) })), ("scale", .d($0.1.scale)),
-                                                  ("zero_point", .i($0.1.zeroPoint))])) })),
-            ("layers", .a(layers)), ("output", .s("probs"))])
+            (
+                "framing",
+                .o([
+                    ("window_s", .d(windowSeconds)), ("hop_s", .d(1.0)), ("intervals", .i(intervals)),
+                    ("modalities", .a(modalities)),
+                ])
+            ),
+            (
+                "tensors",
+                .o(
+                    acts.map {
+                        (
+                            $0.0,
+                            J.o([
+                                ("shape", .a($0.1.shape.map { .i($0) })), ("scale", .d($0.1.scale)),
+                                ("zero_point", .i($0.1.zeroPoint)),
+                            ])
+                        )
+                    })
+            ),
+            ("layers", .a(layers)), ("output", .s("probs")),
+        ])
     }
 
     /// The whole file for `document`, with the standard `__metadata__`.
     func file(_ document: J) -> [UInt8] {
-        SafetensorsWriter.bytes(tensors: weights, metadata: [("format", "cascadia-expert"), ("format_version", "1"),
-                                                             ("cascadia", document.text)])
+        SafetensorsWriter.bytes(
+            tensors: weights,
+            metadata: [
+                ("format", "cascadia-expert"), ("format_version", "1"),
+                ("cascadia", document.text),
+            ])
     }
 }
 
@@ -286,16 +371,23 @@ enum TestModels {
         s = b.sameQuant("global_avgpool", "se_gap", s, [10, 1, 8])
         // Give both towers one quantization so concat is a copy.
         let sq = b.act(a)
-        if let i = b.acts.firstIndex(where: { $0.0 == s }) { b.acts[i].1.scale = sq.scale; b.acts[i].1.zeroPoint = sq.zeroPoint }
+        if let i = b.acts.firstIndex(where: { $0.0 == s }) {
+            b.acts[i].1.scale = sq.scale; b.acts[i].1.zeroPoint = sq.zeroPoint
+        }
         for name in ["se_pool1.out", "se_conv1.out"] {
-            if let i = b.acts.firstIndex(where: { $0.0 == name }) { b.acts[i].1.scale = sq.scale; b.acts[i].1.zeroPoint = sq.zeroPoint }
+            if let i = b.acts.firstIndex(where: { $0.0 == name }) {
+                b.acts[i].1.scale = sq.scale; b.acts[i].1.zeroPoint = sq.zeroPoint
+            }
         }
         let m = b.concat("merge", [a, s], axis: 2)
         let f = b.reshape("flatten", m, [1, 1, 160])
         let h = b.dense("fc1", f, nOut: 16, relu: true)
-        let logits = b.dense("fc2", h, nOut: labels.count, output: "logits", outputScale: 0.05, weightScales: 0.0005...0.001)
+        let logits = b.dense(
+            "fc2", h, nOut: labels.count, output: "logits", outputScale: 0.05, weightScales: 0.0005...0.001)
         b.softmax(logits)
-        return (b, b.document(id: "T1", name: "test_cnn_both", labels: labels, hazards: ["vehicle", "footsteps"], idk: 0.5))
+        return (
+            b, b.document(id: "T1", name: "test_cnn_both", labels: labels, hazards: ["vehicle", "footsteps"], idk: 0.5)
+        )
     }
 
     /// DeepSense: per-sensor convs over each interval's FFT, merge conv across sensors, residual add,
@@ -307,7 +399,9 @@ enum TestModels {
         let a = b.conv1d("ac_conv", "acoustic", cOut: 6, k: 3, stride: 2, pad: (1, 1))
         let s = b.conv1d("se_conv", "seismic", cOut: 6, k: 3, pad: (1, 1))
         for name in [s] {
-            if let i = b.acts.firstIndex(where: { $0.0 == name }) { b.acts[i].1 = .init(shape: b.act(name).shape, scale: b.act(a).scale, zeroPoint: b.act(a).zeroPoint) }
+            if let i = b.acts.firstIndex(where: { $0.0 == name }) {
+                b.acts[i].1 = .init(shape: b.act(name).shape, scale: b.act(a).scale, zeroPoint: b.act(a).zeroPoint)
+            }
         }
         let m = b.concat("merge", [a, s], axis: 1)  // [10, 20, 6]
         let m1 = b.conv1d("merge_conv1", m, cOut: 6, k: 3, pad: (1, 1), relu: false)
@@ -322,6 +416,10 @@ enum TestModels {
         return (b, b.document(id: "T2", name: "test_deepsense_both", labels: labels, hazards: ["vehicle"], idk: 0.6))
     }
 
-    static func cnnBothFile(seed: UInt64 = 1) -> [UInt8] { let m = cnnBoth(seed: seed); return m.builder.file(m.document) }
-    static func deepSenseFile(seed: UInt64 = 2) -> [UInt8] { let m = deepSense(seed: seed); return m.builder.file(m.document) }
+    static func cnnBothFile(seed: UInt64 = 1) -> [UInt8] {
+        let m = cnnBoth(seed: seed); return m.builder.file(m.document)
+    }
+    static func deepSenseFile(seed: UInt64 = 2) -> [UInt8] {
+        let m = deepSense(seed: seed); return m.builder.file(m.document)
+    }
 }

@@ -38,7 +38,8 @@ import Testing
                     feedRandomInputs(expert, seed: UInt64(iteration))
                     let outcome = expert.run()
                     guard case .answered(let answer) = outcome else {
-                        Issue.record("\(kind) model \(m) iteration \(iteration): accepted mutant did not answer: \(outcome)")
+                        Issue.record(
+                            "\(kind) model \(m) iteration \(iteration): accepted mutant did not answer: \(outcome)")
                         continue
                     }
                     #expect((0..<model.description.labels.count).contains(answer.topClass))
@@ -91,11 +92,15 @@ enum Mutator {
             let b = h[i]
             let isStart = (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "-")
             let prev = i > 0 ? h[i - 1] : 0
-            let prevIsWord = (prev >= 0x41 && prev <= 0x5A) || (prev >= 0x61 && prev <= 0x7A) || prev == 0x5F || prev == 0x2E
+            let prevIsWord =
+                (prev >= 0x41 && prev <= 0x5A) || (prev >= 0x61 && prev <= 0x7A) || prev == 0x5F || prev == 0x2E
                 || (prev >= 0x30 && prev <= 0x39)
             if isStart && !prevIsWord {
                 var j = i + 1
-                while j < h.count, (h[j] >= 0x30 && h[j] <= 0x39) || h[j] == 0x2E || h[j] == 0x65 || h[j] == 0x45 || h[j] == 0x2D || h[j] == 0x2B { j += 1 }
+                while j < h.count,
+                    (h[j] >= 0x30 && h[j] <= 0x39) || h[j] == 0x2E || h[j] == 0x65 || h[j] == 0x45 || h[j] == 0x2D
+                        || h[j] == 0x2B
+                { j += 1 }
                 out.append(i..<j)
                 i = j
             } else {
@@ -105,10 +110,12 @@ enum Mutator {
         return out
     }
 
-    static let interesting = ["0", "-1", "1", "2", "3", "7", "127", "128", "-128", "-129", "255", "256", "4096", "65536",
-                              "65537", "16777216", "16777217", "2147483647", "2147483648", "-2147483648", "4294967296",
-                              "9223372036854775807", "9223372036854775808", "1e308", "1e-320", "-0.0", "0.5", "1.5",
-                              "0.0000001", "1e999", "12345678901234567890"]
+    static let interesting = [
+        "0", "-1", "1", "2", "3", "7", "127", "128", "-128", "-129", "255", "256", "4096", "65536",
+        "65537", "16777216", "16777217", "2147483647", "2147483648", "-2147483648", "4294967296",
+        "9223372036854775807", "9223372036854775808", "1e308", "1e-320", "-0.0", "0.5", "1.5",
+        "0.0000001", "1e999", "12345678901234567890",
+    ]
 
     /// Quoted string tokens (without quotes) of the header, to swap with one another.
     static func stringTokens(_ h: [UInt8]) -> [Range<Int>] {
@@ -167,7 +174,8 @@ enum Mutator {
         case .tokenSwap:
             var h = header
             let tokens = stringTokens(h)
-            guard tokens.count > 2, let a = tokens.randomElement(using: &rng), let b = tokens.randomElement(using: &rng) else { return bytes }
+            guard tokens.count > 2, let a = tokens.randomElement(using: &rng), let b = tokens.randomElement(using: &rng)
+            else { return bytes }
             let replacement = Array(h[b])
             h.replaceSubrange(a, with: replacement)
             return rewrap(h, data: data)
@@ -182,7 +190,9 @@ enum Mutator {
             return rewrap(h, data: data)
         case .lengthField:
             let n = UInt64(header.count)
-            let choices: [UInt64] = [0, 1, n - 8, n - 1, n + 1, n + 8, UInt64(valid.count), UInt64.max, 1 << 32, n << 1]
+            let choices: [UInt64] = [
+                0, 1, n - 8, n - 1, n + 1, n + 8, UInt64(valid.count), UInt64.max, 1 << 32, n << 1,
+            ]
             var v = choices.randomElement(using: &rng)!
             for i in 0..<8 { bytes[i] = UInt8(v & 0xFF); v >>= 8 }
             return bytes

@@ -123,8 +123,23 @@ def gen_conv1d(w: Writer, rng):
               np.array([0, -31, 30, 30]), p)
 
 
+HAND_EXPECTED = {  # hand-computed outputs: the generator refuses to write if qref disagrees
+    ("conv1d", "hand_sum3_same"): [3, 6, 9, 12, 9],
+    ("dense", "hand"): [-15, 58],
+    ("maxpool1d", "hand_k2s2"): [2, 4, 5],
+    ("avgpool1d", "hand_k2s2"): [2, 1, -1],  # means 1.5, 0.5, -0.5 round half away from zero
+}
+
+
+def check_hand(op, name, y):
+    want = HAND_EXPECTED.get((op, name))
+    if want is not None and list(np.asarray(y).ravel()) != want:
+        raise SystemExit(f"qref disagrees with the hand-computed {op}/{name}: {list(np.asarray(y).ravel())} != {want}")
+
+
 def emit_conv(w, name, x, wt, bias, m, s, p):
     y = qref.conv1d(x, wt, bias, m, s, **p)
+    check_hand("conv1d", name, y)
     params = [p["in_zp"], p["out_zp"], p["stride"], p["dilation"], p["pad_left"], p["pad_right"],
               p["act_min"], p["act_max"]]
     w.case("conv1d", name, dims=x.shape, filter_dims=wt.shape, params=params, multiplier=m, shift=s,
@@ -135,7 +150,7 @@ def gen_dense(w: Writer, rng):
     x = np.array([[[10, 20, 30]]], np.int64)
     wt = np.array([[1, 0, -1], [2, 2, 2]], np.int64)
     emit_dense(w, "hand", x, wt, np.array([5, -5]), np.array([2**30, 2**30]), np.array([1, 0]),
-               dict(in_zp=0, out_zp=0, act_min=-128, act_max=127))  # -> -15, 57
+               dict(in_zp=0, out_zp=0, act_min=-128, act_max=127))  # -> -15, 58 (57.5 rounds half up)
     for idx, (t, l, cin, cout, relu) in enumerate([(1, 1, 640, 3, False), (1, 1, 33, 17, True),
                                                    (2, 3, 64, 64, False), (1, 1, 1, 1, False),
                                                    (5, 1, 130, 7, True)]):
@@ -148,6 +163,7 @@ def gen_dense(w: Writer, rng):
 
 def emit_dense(w, name, x, wt, bias, m, s, p):
     y = qref.dense(x, wt, bias, m, s, **p)
+    check_hand("dense", name, y)
     w.case("dense", name, dims=x.shape, filter_dims=(wt.shape[0], 1, wt.shape[1]),
            params=[p["in_zp"], p["out_zp"], p["act_min"], p["act_max"]], multiplier=m, shift=s,
            input=x, filter=wt, bias=bias, output_dims=y.shape, output=y)
@@ -164,6 +180,7 @@ def gen_pools(w: Writer, rng):
         kw = dict(kernel=k, stride=st, pad_left=pl, pad_right=pr, act_min=lo, act_max=hi)
         for op, fn in (("maxpool1d", qref.maxpool1d), ("avgpool1d", qref.avgpool1d)):
             y = fn(xx, **kw)
+            check_hand(op, name, y)
             w.case(op, name, dims=xx.shape, params=[k, st, pl, pr, lo, hi], input=xx,
                    output_dims=y.shape, output=y)
     for idx, shape in enumerate([(1, 4, 2), (10, 37, 16), (1, 10, 64), (3, 1, 5)]):
@@ -245,6 +262,8 @@ def gen_dsp(w: Writer, rng):
         ("seismic_100_n20", 100, 20, 20, 11, "hann", 10),
         ("seismic_200_n64_rect", 200, 40, 64, 33, "rectangular", 10),
         ("odd_n49", 105, 21, 49, 25, "hann", 3),
+        ("radix3_n60", 150, 30, 60, 31, "hann", 2),
+        ("radix3_n1536", 8000, 1500, 1536, 300, "rectangular", 1),
     ]
     for name, rate, s, n, b, win, t in cases:
         tt = np.arange(t * s) / rate

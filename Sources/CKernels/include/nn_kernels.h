@@ -64,7 +64,8 @@ typedef struct {
 int32_t nn_conv1d_output_length(int32_t length, int32_t kernel, int32_t stride, int32_t dilation,
                                 int32_t pad_left, int32_t pad_right);
 
-/** Scratch bytes nn_conv1d_s8 needs for these shapes on any path (0 only if none is needed). */
+/** Scratch bytes nn_conv1d_s8 needs for these shapes (the AVX2/NEON paths use it; the REF path
+ * needs none). Size it at load time; it does not depend on the ISA. */
 int32_t nn_conv1d_s8_get_buffer_size(const nn_dims *input_dims, const nn_filter_dims *filter_dims);
 
 /** 1-D convolution along `l`, independently for every `t`, with per-output-channel requant.
