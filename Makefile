@@ -88,3 +88,15 @@ test-asan:
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build/asan $(SWIFT_FLAGS)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-xctest.supp \
 	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan --filter ModelMutationTests $(SWIFT_FLAGS)
+
+# --- io (CascadiaIO): ThreadSanitizer run of the IO suites ----------------------------------------
+# The ring buffer (two-thread stress at 10^7 samples here, 10^8 in the plain run), the reading
+# threads of the ALSA and replay sources, the window assembler and `cascadia record` (its test runs
+# the TSan-built binary, which inherits halt_on_error). Own scratch path so the normal debug build
+# stays valid; halt_on_error makes any race report fail the run.
+TSAN_SUITES := SPSCRingBufferTests|ALSACaptureSourceTests|ReplaySourceTests|ReplayDirectoryTests|WindowAssemblerTests|RecorderTests|RecordCommandTests
+test: test-tsan
+test-tsan:
+	CASCADIA_RING_STRESS_SAMPLES=10000000 TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread \
+	  --scratch-path .build/tsan --filter '$(TSAN_SUITES)' $(SWIFT_FLAGS)
+# --- end io ----------------------------------------------------------------------------------------

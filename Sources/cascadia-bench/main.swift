@@ -8,6 +8,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "executor": ExecutorBench.run,
     "kernels": { _ in KernelBench.run(); KernelBench.runDSP() },  // kernels helper: docs/benchmarks.md "Kernels"
     "experts": { ExpertBench.run($0) },  // models helper: docs/architecture.md "Models"
+    "ring": RingBench.run,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

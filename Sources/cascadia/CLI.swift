@@ -27,6 +27,7 @@ enum CLI {
             PlanCommand.self,
             ModelCommand.self,
             CtlCommand.self,
+            RecordCommand.self,
         ]
     }
 
