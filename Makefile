@@ -81,6 +81,16 @@ bench-executor: deps
 	  -Xswiftc -DCASCADIA_COUNT_ALLOCATIONS -Xlinker --export-dynamic $(SWIFT_FLAGS)
 	.build/alloc-count/release/cascadia-bench executor
 
+# Executor suites under ThreadSanitizer (control slot, metrics, ctl bridge); after test-tsan so the
+# TSan build in .build/tsan is shared, not rebuilt.
+EXECUTOR_TSAN_SUITES := ExecutorControlTests|ExecutorControlTargetTests|MetricsHistogramTests|ExecutorTests
+.PHONY: test-tsan-executor
+test: test-tsan-executor
+test-tsan-executor: test-tsan
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread --scratch-path .build/tsan \
+	  --filter '$(EXECUTOR_TSAN_SUITES)' $(SWIFT_FLAGS)
+# --- end executor ---------------------------------------------------------------------------
+
 # ---- models (CascadiaModels): model-file mutation suite under AddressSanitizer ----
 .PHONY: test-asan
 test: test-asan
