@@ -127,6 +127,26 @@ test-deploy:
 clean:
 	rm -rf .build
 
+# --- executor (CascadiaRuntime) -------------------------------------------------------------
+# Executor benchmark with heap-allocation counting: the bench's malloc-family definitions
+# interpose on libc's only when exported, hence --export-dynamic; separate build dir so the
+# counting build never replaces the normal one.
+.PHONY: bench-executor
+bench-executor: deps
+	$(SWIFT) build -c release --product cascadia-bench --scratch-path .build/alloc-count \
+	  -Xswiftc -DCASCADIA_COUNT_ALLOCATIONS -Xlinker --export-dynamic $(SWIFT_FLAGS)
+	.build/alloc-count/release/cascadia-bench executor
+
+# Executor suites under ThreadSanitizer (control slot, metrics, ctl bridge); after test-tsan so the
+# TSan build in .build/tsan is shared, not rebuilt.
+EXECUTOR_TSAN_SUITES := ExecutorControlTests|ExecutorControlTargetTests|MetricsHistogramTests|ExecutorTests
+.PHONY: test-tsan-executor
+test: test-tsan-executor
+test-tsan-executor: test-tsan
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread --scratch-path .build/tsan \
+	  --filter '$(EXECUTOR_TSAN_SUITES)' $(SWIFT_FLAGS)
+# --- end executor ---------------------------------------------------------------------------
+
 # ---- models (CascadiaModels): model-file mutation suite under AddressSanitizer ----
 .PHONY: test-asan
 test: test-asan
@@ -134,6 +154,7 @@ test-asan:
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build/asan $(SWIFT_FLAGS)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-xctest.supp \
 	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan --filter ModelMutationTests $(SWIFT_FLAGS)
+
 # --- io (CascadiaIO): ThreadSanitizer run of the IO suites ----------------------------------------
 # The ring buffer (two-thread stress at 10^7 samples here, 10^8 in the plain run), the reading
 # threads of the ALSA and replay sources, the window assembler and `cascadia record` (its test runs
