@@ -94,7 +94,7 @@ VEHICLE_PRIORS = {
 
 def draw_vehicle(rng, cls, t0_s, distance_m=None):
     pri = VEHICLE_PRIORS[cls]
-    d = distance_m if distance_m is not None else float(np.exp(rng.uniform(np.log(4), np.log(100))))
+    d = distance_m if distance_m is not None else float(np.exp(rng.uniform(np.log(5), np.log(160))))
     return Event(cls, t0_s, dict(
         t0_s=t0_s,
         distance_m=d,
@@ -107,7 +107,7 @@ def draw_vehicle(rng, cls, t0_s, distance_m=None):
 
 
 def draw_footsteps(rng, t0_s, duration_s, distance_m=None):
-    d = distance_m if distance_m is not None else float(np.exp(rng.uniform(np.log(1.5), np.log(25))))
+    d = distance_m if distance_m is not None else float(np.exp(rng.uniform(np.log(2), np.log(40))))
     return Event("footsteps", t0_s, dict(
         duration_s=duration_s,
         distance_m=d,

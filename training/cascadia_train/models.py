@@ -3,10 +3,10 @@
 Inputs: per modality ``[T=10, bins, 2]`` (real, imaginary FFT parts as channels, dsp.py).
 
 DeepSense (Yao et al. 2017): per-sensor conv1d stacks over each interval's spectrum ->
-global average over frequency -> concat across sensors -> 1x1 conv (the merge layer, one
+a conv spanning the remaining frequency axis -> concat across sensors -> 1x1 conv (the merge layer, one
 dense per interval) -> 2-layer GRU over the intervals -> mean over time -> dense -> softmax.
 
-CNN: per-sensor conv1d stacks over each interval's spectrum -> global average over frequency ->
+CNN: per-sensor conv1d stacks over each interval's spectrum -> a conv spanning frequency ->
 concat -> dense over the flattened [intervals x channels] -> dense -> softmax.
 """
 
@@ -38,7 +38,7 @@ SE_SMALL = [(8, 3, 1, 1), (8, 3, 1, 1)]
 
 
 def branch(g, prefix, inp, stack):
-    """Conv stack over one modality's spectrum, then global average over frequency."""
+    """Conv stack over one modality's spectrum, then one conv spanning the frequency axis."""
     x = inp
     c_in = g.shapes[inp][2]
     for i, (c_out, k, s, pool) in enumerate(stack):
@@ -47,7 +47,11 @@ def branch(g, prefix, inp, stack):
         if pool > 1:
             x = g.add(L.MaxPool(f"{prefix}_pool{i + 1}", x, f"{prefix}_p{i + 1}", pool))
         c_in = c_out
-    return g.add(L.GlobalAvgPool(f"{prefix}_gap", x, f"{prefix}_feat"))
+    # A convolution spanning the whole remaining frequency axis (one dense layer per interval):
+    # unlike a global average it keeps where in the spectrum the energy is.
+    length = g.shapes[x][1]
+    return g.add(L.Conv1d(f"{prefix}_span", x, f"{prefix}_feat", c_in, stack[-1][0], length,
+                          relu=True))
 
 
 def merged(g, stacks):

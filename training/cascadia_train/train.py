@@ -72,6 +72,12 @@ def make_data(path):
     np.savez(path, **arrays)
 
 
+def raw_features(split):
+    """Float features of a split as dsp.py computes them (before input quantization)."""
+    z = np.load(os.path.join(OUT, "data.npz"))
+    return {m: z[f"{split}_{m}"] for m in ("acoustic", "seismic")}
+
+
 def raw_split(split):
     z = np.load(os.path.join(OUT, "data.npz"))
     return z[f"{split}_raw_acoustic"], z[f"{split}_raw_seismic"], z[f"{split}_y"]
@@ -98,11 +104,11 @@ def softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
-def calibrate_threshold(probs, y, target=0.97):
+def calibrate_threshold(probs, y, target=0.98, grid=None):
     """Smallest top-probability threshold whose answered windows are >= target accurate."""
     top = probs.max(axis=1)
     ok = probs.argmax(axis=1) == y
-    for thr in np.round(np.arange(0.0, 1.0, 0.01), 2):
+    for thr in (np.round(np.arange(0.0, 1.0, 0.01), 2) if grid is None else grid):
         sel = top >= thr
         if sel.sum() == 0:
             break
