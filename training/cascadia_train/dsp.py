@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import qref
+
 WINDOWS = ("hann", "rectangular")
 
 
@@ -56,13 +58,5 @@ def split_intervals(signal: np.ndarray, intervals: int) -> np.ndarray:
 
 
 def quantize_features(features: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
-    """float32 features -> int8 exactly as nn_quantize_f32_s8: clamp(rint(x/scale)+zp), NaN -> zp.
-
-    The division is done in float32 (IEEE, like the C kernel), rint is round-half-to-even.
-    """
-    x = np.asarray(features, dtype=np.float32)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        v = np.rint(x / np.float32(scale)) + np.float32(zero_point)
-        v = np.where(np.isnan(v), np.float32(zero_point), v)
-        v = np.clip(v, -128, 127)
-    return v.astype(np.int8)
+    """float32 features -> int8 exactly as nn_quantize_f32_s8: clamp(rint(x/scale)+zp), NaN -> zp."""
+    return qref.quantize(features, scale, zero_point)

@@ -17,8 +17,9 @@ typedef enum {
 /** Framing of one modality's FFT features. */
 typedef struct {
     int32_t samples;  /**< S, samples per interval, [1, 65536] (e.g. 1600 = 0.2 s at 8 kHz) */
-    int32_t fft_size; /**< N, [S, 65536]; any integer (mixed radix 2/3/4/5, other prime factors
-                           by an O(p^2) butterfly); the interval is zero-padded to N */
+    int32_t fft_size; /**< N, [S, 65536], any integer whose prime factors are <= 61 (mixed
+                           radix, generic radix-p butterflies); the interval is zero-padded to N.
+                           N = S (e.g. 1600) or a power of two >= S (e.g. 2048) both work */
     int32_t bins;     /**< B, [1, N/2 + 1]: bins 0 .. B-1 are kept */
     int32_t window;   /**< nn_dsp_window */
 } nn_dsp_params;
@@ -27,7 +28,7 @@ typedef struct {
 int32_t nn_dsp_plan_size(const nn_dsp_params *params);
 
 /** Build the plan into caller memory (16-byte aligned, nn_dsp_plan_size bytes). Load time only:
- * uses cos/sin. The plan is read-only afterwards and may be shared by concurrent calls. */
+ * uses cos/sin. NN_ERR_ARGUMENT for invalid params or a prime factor of N above 61. The plan is read-only afterwards and may be shared by concurrent calls. */
 nn_status nn_dsp_plan_init(const nn_dsp_params *params, void *plan, int32_t plan_bytes);
 
 /** Scratch bytes nn_dsp_features_f32 needs in ctx->buf (4*N doubles). */

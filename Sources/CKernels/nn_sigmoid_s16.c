@@ -1,0 +1,3 @@
+#include "nn_internal.h"
+
+int16_t nn_sigmoid_s16(int16_t x) { return nn_table_lookup(NN_SIGMOID_TABLE, x); }
