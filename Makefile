@@ -75,7 +75,7 @@ clean:
 TRAIN_PY   := training/.venv/bin/python
 TRAIN_SEED ?= 7
 
-.PHONY: training-venv models onnx recordings golden
+.PHONY: training-venv models onnx recordings golden-experts
 
 training-venv: $(TRAIN_PY)
 $(TRAIN_PY): training/requirements.txt
@@ -88,14 +88,21 @@ $(TRAIN_PY): training/requirements.txt
 models: training-venv
 	cd training && .venv/bin/python -m cascadia_train.train --refresh-data --epochs 12 --seed $(TRAIN_SEED) --threads 2
 	cd training && .venv/bin/python -m cascadia_train.export --seed $(TRAIN_SEED)
-	$(MAKE) recordings golden onnx
+	$(MAKE) recordings golden-experts onnx
 
 recordings: training-venv
 	cd training && .venv/bin/python -m cascadia_train.recordings
 
-golden: training-venv
+golden-experts: training-venv
 	cd training && .venv/bin/python golden/make_golden.py
 
 # ONNX int8 QDQ exports of the shipped experts into models/onnx/ (git-ignored).
 onnx: training-venv
 	cd training && .venv/bin/python -m cascadia_train.onnx_export
+
+# ---- models (CascadiaModels): model-file mutation suite under AddressSanitizer ----
+.PHONY: test-asan
+test: test-asan
+test-asan:
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build/asan $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan --filter ModelMutationTests $(SWIFT_FLAGS)

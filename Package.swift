@@ -46,7 +46,9 @@ let package = Package(
 
         // MARK: Tests (one file per type under test).
         .testTarget(name: "CascadiaCoreTests", dependencies: ["CascadiaCore"]),
-        .testTarget(name: "CascadiaModelsTests", dependencies: ["CascadiaModels", "CKernels"]),
+        .systemLibrary(name: "CMallocInfo", path: "Tests/CMallocInfo"),
+        .testTarget(
+            name: "CascadiaModelsTests", dependencies: ["CascadiaModels", "CKernels", "CMallocInfo"], exclude: ["Golden"]),
         .testTarget(name: "CascadiaIOTests", dependencies: ["CascadiaIO"]),
         .testTarget(name: "CascadiaRuntimeTests", dependencies: ["CascadiaRuntime"]),
         .testTarget(name: "CLITests", dependencies: ["CascadiaCore"]),

@@ -24,6 +24,7 @@ enum CLI {
     static var commands: [any Command.Type] {
         [
             VersionCommand.self,
+            ModelCommand.self,
         ]
     }
 
