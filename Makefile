@@ -88,6 +88,7 @@ $(TRAIN_PY): training/requirements.txt
 models: training-venv
 	cd training && .venv/bin/python -m cascadia_train.train --refresh-data --epochs 12 --seed $(TRAIN_SEED) --threads 2
 	cd training && .venv/bin/python -m cascadia_train.export --seed $(TRAIN_SEED)
+	cd training && .venv/bin/python -m cascadia_train.profile
 	$(MAKE) recordings golden-experts onnx
 
 recordings: training-venv

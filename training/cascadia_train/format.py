@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import load_file
 from safetensors import safe_open
 
 FORMAT = "cascadia-expert"
@@ -33,9 +33,32 @@ def write(path, meta, tensors):
     out = meta["tensors"][meta["output"]]
     if out["scale"] != SOFTMAX_SCALE or out["zero_point"] != SOFTMAX_ZERO_POINT:
         raise ValueError(f"{path}: output must have the softmax quantization")
-    save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, path,
-              metadata={"format": FORMAT, "format_version": FORMAT_VERSION,
-                        "cascadia": json.dumps(meta, separators=(",", ":"))})
+    write_container(path, tensors, {"format": FORMAT, "format_version": FORMAT_VERSION,
+                                    "cascadia": json.dumps(meta, separators=(",", ":"))})
+
+
+def write_container(path, tensors, metadata):
+    """A safetensors file with a byte-reproducible layout (the Rust writer orders metadata keys
+    at random): header keys sorted, tensors stored by decreasing dtype size then name (so every
+    I32 tensor starts 4-aligned), header padded with spaces to a multiple of 8 bytes."""
+    dtypes = {np.dtype(np.int8): ("I8", 1), np.dtype(np.int32): ("I32", 4)}
+    order = sorted(tensors, key=lambda k: (-dtypes[tensors[k].dtype][1], k))
+    header, blobs, offset = {}, [], 0
+    for k in order:
+        a = np.ascontiguousarray(tensors[k]).astype(tensors[k].dtype.newbyteorder("<"), copy=False)
+        raw = a.tobytes()
+        header[k] = {"dtype": dtypes[tensors[k].dtype][0],
+                     "shape": list(a.shape), "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    header["__metadata__"] = dict(sorted(metadata.items()))
+    text = json.dumps(header, separators=(",", ":"), sort_keys=True).encode()
+    text += b" " * ((8 - (8 + len(text)) % 8) % 8)
+    with open(path, "wb") as fh:
+        fh.write(len(text).to_bytes(8, "little"))
+        fh.write(text)
+        for raw in blobs:
+            fh.write(raw)
 
 
 def read(path):

@@ -2,8 +2,9 @@
 
 Runs exactly the arithmetic of docs/quantization.md on the graph of docs/model-format.md:
 int8 activations, int32 accumulators, gemmlowp requantization, int16 GRU with table sigmoid/tanh,
-table softmax. The scalar primitives (quantize_multiplier, requantize, tables) come from qref.py
-when it is present; the batched layer loops here are this module's own.
+table softmax. The arithmetic primitives (quantize_multiplier, requantize, saturation, rounded
+division, sigmoid/tanh tables and lookup, softmax) are qref.py's; this module adds the graph
+walk and the batched layer loops (many windows at once, dot products as exact float64 matmuls).
 
     python -m cascadia_train.graph_ref models/A_deepsense_both.safetensors   # accuracy on test
 """
@@ -14,98 +15,22 @@ import sys
 
 import numpy as np
 
-from . import dsp, format as fmt
+from . import dsp, format as fmt, qref
 
-try:
-    from . import qref
-except ImportError:  # pragma: no cover
-    qref = None
-
-I32_MIN, I32_MAX = -(2**31), 2**31 - 1
-
-
-# ------------------------------------------------------------------ scalar arithmetic (vectorized)
-
-
-def _round_half_away(x):
-    return np.where(x >= 0, np.floor(x + 0.5), -np.floor(-x + 0.5))
-
-
-def quantize_multiplier(real):
-    """docs/model-format.md §4: real -> (multiplier, shift), real ~ m * 2^(shift-31)."""
-    if qref is not None and hasattr(qref, "quantize_multiplier"):
-        return tuple(int(v) for v in qref.quantize_multiplier(float(real)))
-    real = float(real)
-    if not (real > 0 and np.isfinite(real)):
-        raise ValueError(f"requantization scale {real} is not positive and finite")
-    q, e = np.frexp(real)
-    m = int(_round_half_away(q * 2.0**31))
-    if m == 2**31:
-        m, e = 2**30, e + 1
-    if not -31 <= e <= 30:
-        raise ValueError(f"requantization scale {real} out of range")
-    return m, int(e)
-
-
-def requantize(x, m, shift):
-    """nn_requantize on int64 arrays; m and shift broadcast (per channel)."""
-    x = np.asarray(x, np.int64)
-    m = np.asarray(m, np.int64)
-    shift = np.asarray(shift, np.int64)
-    left = np.maximum(shift, 0)
-    right = np.maximum(-shift, 0)
-    a = np.clip(x << left, I32_MIN, I32_MAX)
-    # SRDHM: the 64-bit product a*m fits in int64 (|a|,|m| < 2^31).
-    ab = a * m
-    nudge = np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
-    num = ab + nudge
-    b = np.where(num >= 0, num >> 31, -((-num) >> 31))  # truncate toward zero
-    b = np.where((a == I32_MIN) & (m == I32_MIN), I32_MAX, b)
-    mask = (np.int64(1) << right) - 1
-    rem = b & mask
-    thr = (mask >> 1) + (b < 0)
-    return (b >> right) + (rem > thr)
+quantize_multiplier = qref.quantize_multiplier
+requantize = qref.requantize
+_mean_round = qref.round_half_away_div
 
 
 def sat(x, bits):
-    lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
-    return np.clip(x, lo, hi)
-
-
-def _table(fn, lo, hi):
-    x = -8.0 + np.arange(513) / 32.0
-    return np.clip(_round_half_away(32768.0 * fn(x)), lo, hi).astype(np.int64)
-
-
-def _tables():
-    if qref is not None and hasattr(qref, "SIGMOID_TABLE"):
-        return np.asarray(qref.SIGMOID_TABLE, np.int64), np.asarray(qref.TANH_TABLE, np.int64)
-    return (_table(lambda x: 1.0 / (1.0 + np.exp(-x)), 0, 32767),
-            _table(np.tanh, -32767, 32767))
-
-
-SIGMOID_TABLE, TANH_TABLE = _tables()
+    return qref.sat32(x) if bits == 32 else qref.sat16(x)
 
 
 def lut(table, x):
-    """Table lookup of Q3.12 int16 x with linear interpolation (docs/quantization.md)."""
-    u = np.asarray(x, np.int64) + 32768
-    i = u >> 7
-    f = u & 127
-    t0 = table[i]
-    t1 = table[np.minimum(i + 1, 512)]
-    return t0 + (((t1 - t0) * f + 64) >> 7)
+    return qref.table_lookup(table, x)
 
 
-def softmax_exp_table(scale):
-    d = np.arange(256, dtype=np.float64)
-    return _round_half_away(2.0**20 * np.exp(-d * scale)).astype(np.int64)
-
-
-def _mean_round(s, n):
-    """round_half_away(s / n) for int64 s, positive int n."""
-    h = n // 2
-    return np.where(s >= 0, (s + h) // n, -((-s + h) // n))
+SIGMOID_TABLE, TANH_TABLE = qref.SIGMOID_TABLE, qref.TANH_TABLE
 
 
 # ------------------------------------------------------------------------------- layers
@@ -241,12 +166,8 @@ class Executor:
         return out
 
     def _softmax(self, layer, x):
-        s_in = self.q[layer["inputs"][0]][0]
-        table = softmax_exp_table(s_in)
-        m = x.max(axis=-1, keepdims=True)
-        e = table[m - x]
-        tot = e.sum(axis=-1, keepdims=True)
-        return np.minimum((256 * e + tot // 2) // tot, 255) - 128
+        table = qref.softmax_exp_table(self.q[layer["inputs"][0]][0])
+        return qref.softmax(x, table).astype(np.int64)
 
     # -------------------------------------------------------------------------- decisions
 

@@ -1,6 +1,6 @@
 """ONNX int8 QDQ export of an expert file, for side-by-side benchmarks with ONNX Runtime.
 
-    python -m cascadia_train.onnx_export [models/*.safetensors]   # -> models/onnx/<stem>.onnx
+    python -m cascadia_train.onnx_export [--check] [models/*.safetensors]   # -> models/onnx/<stem>.onnx
 
 The network is built from the same model file the device loads: int8 weights with their
 per-channel scales (DequantizeLinear, axis 0), int32 biases, and a QuantizeLinear ->
@@ -167,12 +167,34 @@ def export(path, out_dir):
     return out
 
 
+def check(path, onnx_path, windows=200):
+    """Top-class agreement of ONNX Runtime with graph_ref.py on the first test windows."""
+    import onnxruntime as ort
+
+    from . import graph_ref, train
+
+    feats = {m: v[:windows] for m, v in train.raw_features("test").items()}
+    ex = graph_ref.Executor(path)
+    top, _, _ = ex.decide(ex.probabilities(feats))
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    sess = ort.InferenceSession(onnx_path, so)
+    names = [i.name for i in sess.get_inputs()]
+    got = np.array([sess.run(None, {m: feats[m][i] for m in names})[0].ravel().argmax()
+                    for i in range(windows)])
+    return float(np.mean(got == top))
+
+
 def main(argv=None):
     argv = argv if argv is not None else sys.argv[1:]
+    do_check = "--check" in argv
+    argv = [a for a in argv if a != "--check"]
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
     paths = argv or sorted(glob.glob(os.path.join(root, "models", "*.safetensors")))
     for p in paths:
-        print(export(p, os.path.join(root, "models", "onnx")))
+        out = export(p, os.path.join(root, "models", "onnx"))
+        note = f"  top class agrees with graph_ref on {100 * check(p, out):.1f} % of 200 test windows" if do_check else ""
+        print(out + note)
 
 
 if __name__ == "__main__":

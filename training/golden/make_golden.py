@@ -2,19 +2,17 @@
 
     cd training && .venv/bin/python golden/make_golden.py
 
-Writes Tests/CascadiaModelsTests/Golden/:
-  features.txt          CASES test windows: label and float32 dsp.py features per modality
-  <stem>.txt            per expert: model file sha256, then per case the int8 input of every
-                        modality (nn_quantize_f32_s8 of the features), the int8 logits (softmax
-                        input) and the int8 softmax output.
-Line format: `<key> <count> v1 v2 ...`; floats are printed with 9 significant digits, which
-round-trips float32 exactly. The first line names the generator and versions.
+Writes Tests/CascadiaModelsTests/Golden/<stem>.golden.txt for every models/*.safetensors, in the
+format ExpertGoldenTests reads (docs/model-format.md §9): a `# generator:` first line, `model:`,
+then per case either the int8 input (even cases: `input <modality>: ...`) or the float32 dsp.py
+features (odd cases: `features <modality>: ...`, 9 significant digits, which round-trips
+float32), then `logits:` (int8 softmax input) and `probabilities:` (int8 softmax output).
+Cases are fixed windows of the synthetic test split: one of every class, plus two more.
 """
 
 from __future__ import annotations
 
 import glob
-import hashlib
 import os
 import sys
 
@@ -33,16 +31,13 @@ EXTRA = 2
 
 
 def header():
-    import torch
-
-    return (f"# cascadia golden vectors v1; generator training/golden/make_golden.py "
-            f"(cascadia_train.graph_ref integer executor); numpy {np.__version__}; "
-            f"torch {torch.__version__.split('+')[0]}; python {sys.version.split()[0]}")
+    return (f"# generator: training/golden/make_golden.py 1 (numpy {np.__version__}, "
+            f"cascadia_train.graph_ref over cascadia_train.qref, python {sys.version.split()[0]})")
 
 
 def line(key, values, fmt="{:d}"):
     values = np.asarray(values).ravel()
-    return f"{key} {len(values)} " + " ".join(fmt.format(v) for v in values.tolist())
+    return f"{key}: " + " ".join(fmt.format(v) for v in values.tolist())
 
 
 def pick_cases(y):
@@ -60,33 +55,29 @@ def main():
     feats = train.raw_features("test")
     cases = pick_cases(y)
     head = header()
-    with open(os.path.join(OUT, "features.txt"), "w") as fh:
-        fh.write(head + "\n")
-        fh.write(f"cases {len(cases)}\n")
-        for k, i in enumerate(cases):
-            fh.write(f"case {k} test_window {i} label {data.CLASSES[y[i]]}\n")
-            for m in ("acoustic", "seismic"):
-                fh.write(line(f"{m}.features", feats[m][i], "{:.9g}") + "\n")
     for path in sorted(glob.glob(os.path.join(ROOT, "models", "*.safetensors"))):
         ex = graph_ref.Executor(path)
-        digest = hashlib.sha256(open(path, "rb").read()).hexdigest()
         sub = {m: v[cases] for m, v in feats.items()}
         q_in = ex.quantize_inputs(sub)
         env = ex.run(q_in, keep=True)
-        softmax = next(l for l in ex.meta["layers"] if l["op"] == "softmax")
+        softmax = next(lay for lay in ex.meta["layers"] if lay["op"] == "softmax")
         logits = env[softmax["inputs"][0]].reshape(len(cases), -1)
         probs = env[ex.meta["output"]].reshape(len(cases), -1)
         stem = os.path.splitext(os.path.basename(path))[0]
-        with open(os.path.join(OUT, stem + ".txt"), "w") as fh:
+        with open(os.path.join(OUT, stem + ".golden.txt"), "w") as fh:
             fh.write(head + "\n")
-            fh.write(f"model models/{os.path.basename(path)} sha256 {digest}\n")
-            fh.write(f"cases {len(cases)}\n")
-            for k in range(len(cases)):
-                fh.write(f"case {k}\n")
+            fh.write("# command: cd training && .venv/bin/python golden/make_golden.py\n")
+            fh.write(f"model: models/{os.path.basename(path)}\n")
+            for k, i in enumerate(cases):
+                fh.write(f"case: {k}\n")
+                fh.write(f"# test window {i}, label {data.CLASSES[y[i]]}\n")
                 for m in ex.framing["modalities"]:
-                    fh.write(line(f"input.{m['name']}", q_in[m["input"]][k]) + "\n")
+                    if k % 2 == 0:
+                        fh.write(line(f"input {m['name']}", q_in[m["input"]][k]) + "\n")
+                    else:
+                        fh.write(line(f"features {m['name']}", sub[m["name"]][k], "{:.9g}") + "\n")
                 fh.write(line("logits", logits[k]) + "\n")
-                fh.write(line("probs", probs[k]) + "\n")
+                fh.write(line("probabilities", probs[k]) + "\n")
         print(f"{stem}: {len(cases)} cases")
 
 
