@@ -26,6 +26,8 @@ public struct SVGChart: Sendable {
     public var height = 480.0
     /// Fixed y range (e.g. 0…1 for a CDF); nil: from the data.
     public var yRange: (Double, Double)?
+    /// Logarithmic x axis (positive x only), ticks at 1, 2 and 5 × 10^k.
+    public var logX = false
 
     public init(title: String, xLabel: String, yLabel: String, series: [Series], yRange: (Double, Double)? = nil) {
         self.title = title
@@ -52,6 +54,20 @@ public struct SVGChart: Sendable {
         return values
     }
 
+    /// Ticks 1, 2, 5 × 10^k within [lo, hi] (lo > 0), for a logarithmic axis.
+    public static func logTicks(_ lo: Double, _ hi: Double) -> [Double] {
+        guard lo > 0, hi > lo else { return [lo] }
+        var values: [Double] = []
+        var decade = pow(10, log10(lo).rounded(.down))
+        while decade <= hi {
+            for m in [1.0, 2, 5] where decade * m >= lo * (1 - 1e-9) && decade * m <= hi * (1 + 1e-9) {
+                values.append(decade * m)
+            }
+            decade *= 10
+        }
+        return values
+    }
+
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
@@ -67,17 +83,29 @@ public struct SVGChart: Sendable {
     public var svg: String {
         let all = series.flatMap(\.points)
         var x0 = all.map(\.x).min() ?? 0, x1 = all.map(\.x).max() ?? 1
+        if logX {
+            x0 = max(all.map(\.x).filter { $0 > 0 }.min() ?? 1e-3, 1e-12)
+            x1 = max(x1, x0 * 10)
+            x0 = pow(10, log10(x0).rounded(.down))
+            x1 = pow(10, log10(x1).rounded(.up))
+        }
         var y0 = yRange?.0 ?? all.map(\.y).min() ?? 0, y1 = yRange?.1 ?? all.map(\.y).max() ?? 1
         if x1 <= x0 { x0 -= 0.5; x1 += 0.5 }
         if y1 <= y0 { y0 -= 0.5; y1 += 0.5 }
         if yRange == nil { y0 = min(y0, 0); y1 += (y1 - y0) * 0.08 }
-        let xPad = (x1 - x0) * 0.04
-        x0 = max(x0 - xPad, x0 >= 0 ? 0 : -Double.infinity)
-        x1 += xPad
+        if !logX {
+            let xPad = (x1 - x0) * 0.04
+            x0 = max(x0 - xPad, x0 >= 0 ? 0 : -Double.infinity)
+            x1 += xPad
+        }
         let left = 78.0, right = 24.0, top = 44.0, bottom = 62.0
-        let legendWidth = series.count > 1 ? 170.0 : 0
+        let legendWidth = series.count > 1 ? 215.0 : 0
         let plotW = width - left - right - legendWidth, plotH = height - top - bottom
-        func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * plotW }
+        func px(_ x: Double) -> Double {
+            logX
+                ? left + (log10(max(x, x0)) - log10(x0)) / (log10(x1) - log10(x0)) * plotW
+                : left + (x - x0) / (x1 - x0) * plotW
+        }
         func py(_ y: Double) -> Double { top + plotH - (y - y0) / (y1 - y0) * plotH }
         func f(_ v: Double) -> String { String(format: "%.2f", v) }
         var s = """
@@ -88,7 +116,7 @@ public struct SVGChart: Sendable {
 
             """
         // Grid and ticks.
-        for t in Self.ticks(x0, x1) {
+        for t in logX ? Self.logTicks(x0, x1) : Self.ticks(x0, x1) {
             s += "<line x1=\"\(f(px(t)))\" y1=\"\(f(top))\" x2=\"\(f(px(t)))\" y2=\"\(f(top + plotH))\" stroke=\"#e5e5e5\"/>\n"
             s += "<text x=\"\(f(px(t)))\" y=\"\(f(top + plotH + 17))\" text-anchor=\"middle\">\(Self.format(t))</text>\n"
         }
@@ -124,8 +152,9 @@ public struct SVGChart: Sendable {
 
 /// The profiler's and planner's pictures.
 public enum ProfilerPlot {
-    /// Empirical CDF of each expert's measured times: P(time ≤ t) against t in ms, one step line
-    /// per expert (legend: id and name).
+    /// Empirical CDF of each expert's measured times: P(time ≤ t) against t in ms on a log axis
+    /// (experts differ by orders of magnitude and outliers would squash a linear one), one step
+    /// line per expert (legend: id and name).
     public static func latencyCDF(experts: [(id: String, name: String)], samplesMs: [[Double]], title: String) -> String {
         let series = zip(experts, samplesMs).map { e, samples -> SVGChart.Series in
             let sorted = samples.sorted()
@@ -134,9 +163,11 @@ public enum ProfilerPlot {
             for (i, v) in sorted.enumerated() { points.append((v, Double(i + 1) / Double(sorted.count))) }
             return SVGChart.Series(name: "\(e.id) \(e.name)", points: points, steps: true)
         }
-        return SVGChart(
-            title: title, xLabel: "execution time (ms)", yLabel: "P(time ≤ t)", series: series, yRange: (0, 1)
-        ).svg
+        var chart = SVGChart(
+            title: title, xLabel: "execution time (ms, log scale)", yLabel: "P(time ≤ t)", series: series,
+            yRange: (0, 1))
+        chart.logX = true
+        return chart.svg
     }
 
     /// The Pareto front of FP against budget: a step function, FP of the best subset for every
