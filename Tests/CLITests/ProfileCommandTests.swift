@@ -125,6 +125,17 @@ enum SVGCheck {
         #expect(top.stdout.contains("  profile "))
     }
 
+    /// On a terminal the progress is a redrawn bar: run under util-linux `script`, which gives the
+    /// command a pseudo-terminal.
+    @Test(.enabled(if: shipped && FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) and the shipped data"))
+    func progressBarOnATerminal() throws {
+        let command = [CLIHarness.binary.path, "profile", "--experts", "G", "--recordings", "recordings/rapid", "--runs", "40", "--timing-only"]
+        let r = try CLIHarness.run(["-qec", command.joined(separator: " "), "/dev/null"], executable: "/usr/bin/script")
+        #expect(r.status == 0, "\(r.stdout)")
+        #expect(r.stdout.contains("\rtiming     [") && r.stdout.contains("] 40/50") && r.stdout.contains("[#"))
+        #expect(r.stdout.contains("\r\u{1B}[Kprofile: timing done: 40 rounds × 1 experts"))
+    }
+
     @Test(.enabled(if: shipped, "shipped recordings/ and models/ not present"))
     func unusableCPUIsUnavailable() throws {
         let r = try CLIHarness.run([
