@@ -86,7 +86,7 @@ $(TRAIN_PY): training/requirements.txt
 # Regenerate the synthetic data, retrain the seven experts, re-export models/, cards, recordings,
 # golden vectors and the ONNX QDQ twins (a few minutes on 2 cores).
 models: training-venv
-	cd training && .venv/bin/python -m cascadia_train.train --refresh-data --epochs 12 --seed $(TRAIN_SEED) --threads 2
+	cd training && .venv/bin/python -m cascadia_train.train --refresh-data --epochs 12 --seed $(TRAIN_SEED) --threads 1
 	cd training && .venv/bin/python -m cascadia_train.export --seed $(TRAIN_SEED)
 	cd training && .venv/bin/python -m cascadia_train.profile
 	$(MAKE) recordings golden-experts onnx
