@@ -9,7 +9,7 @@ BIN         := .build/release/cascadia
 
 # Debian packages the build needs (SPEC §7) and the ones the test suite drives.
 APT_BUILD := libasound2-dev libgpiod-dev libsndfile1-dev libmseed-dev libsystemd-dev pkg-config
-APT_TEST  := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user alsa-utils librsvg2-bin
+APT_TEST  := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user alsa-utils librsvg2-bin systemd
 
 .PHONY: all deps test-deps build debug test test-swift test-c test-tsan demo bench install uninstall clean
 
@@ -59,14 +59,70 @@ bench: build
 	$(SWIFT) build -c release --product cascadia-bench $(SWIFT_FLAGS)
 	.build/release/cascadia-bench
 
-install: build
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/cascadia/profiles
-	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/cascadia
-	install -m 0644 profiles/* $(DESTDIR)$(PREFIX)/share/cascadia/profiles/
+# ---- deployment (install, uninstall, deb, unit checks): owned by the deploy branch ----------------
+# Where files go; override any of them, e.g. `make install PREFIX=/usr DESTDIR=/tmp/stage`.
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+DATADIR     ?= $(PREFIX)/share/cascadia
+DOCDIR      ?= $(PREFIX)/share/doc/cascadia
+MANDIR      ?= $(PREFIX)/share/man
+SYSCONFDIR  ?= /etc
+# Data folders shipped under $(DATADIR) (with their subfolders); a missing or empty one is skipped.
+# Board files name plans and recordings relative to themselves (../plans/…), so the layout is kept.
+DATA_DIRS   := boards models plans profiles recordings
 
+.PHONY: build-static install-files deb test-deploy
+
+# Release build with the Swift runtime linked in, so the installed binary does not need the toolchain.
+build-static: deps
+	$(SWIFT) build -c release --static-swift-stdlib $(SWIFT_FLAGS)
+
+install: build-static
+	$(MAKE) --no-print-directory install-files
+
+# Copies $(BIN) and the data without building (the .deb and the tests use it with their own BIN).
+install-files:
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/cascadia
+	sed -e 's|/usr/bin/cascadia|$(PREFIX)/bin/cascadia|g' -e 's|/usr/share/doc/cascadia|$(DOCDIR)|g' \
+	    systemd/cascadia.service > $(DESTDIR)$(UNITDIR)/cascadia.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/cascadia.service
+	install -m 0644 systemd/cascadia.sysusers $(DESTDIR)$(SYSUSERSDIR)/cascadia.conf
+	install -m 0644 systemd/cascadia.tmpfiles $(DESTDIR)$(TMPFILESDIR)/cascadia.conf
+	@for d in $(DATA_DIRS); do \
+	  files=$$(find $$d -type f ! -name '.*' 2>/dev/null | sort); \
+	  if [ -n "$$files" ]; then \
+	    for f in $$files; do install -D -m 0644 $$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done; echo "installed $$d/"; \
+	  else echo "skipped $$d/ (missing or empty)"; fi; \
+	done
+	@for f in docs/deployment.md README.md; do [ -f $$f ] && install -m 0644 $$f $(DESTDIR)$(DOCDIR)/ || true; done
+	@install -d $(DESTDIR)$(MANDIR)/man1; \
+	if scripts/make-manpage.sh $(BIN) > $(DESTDIR)$(MANDIR)/man1/cascadia.1; then \
+	  gzip -9nf $(DESTDIR)$(MANDIR)/man1/cascadia.1; \
+	else rm -f $(DESTDIR)$(MANDIR)/man1/cascadia.1; echo "skipped the man page (binary does not run here)"; fi
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/default/cascadia ]; then echo "kept $(SYSCONFDIR)/default/cascadia"; \
+	else install -d $(DESTDIR)$(SYSCONFDIR)/default && sed 's|/usr/share/cascadia|$(DATADIR)|g' systemd/cascadia.default > $(DESTDIR)$(SYSCONFDIR)/default/cascadia; fi
+	install -d $(DESTDIR)$(SYSCONFDIR)/cascadia
+
+# Removes what install-files put there; /etc/default/cascadia and /etc/cascadia are kept (configuration).
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/cascadia
-	rm -rf $(DESTDIR)$(PREFIX)/share/cascadia
+	rm -f $(DESTDIR)$(PREFIX)/bin/cascadia $(DESTDIR)$(UNITDIR)/cascadia.service
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/cascadia.conf $(DESTDIR)$(TMPFILESDIR)/cascadia.conf
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(MANDIR)/man1/cascadia.1.gz
+
+# A .deb (dpkg-deb) from a release build with the Swift runtime linked in statically.
+deb: build-static
+	scripts/build-deb.sh $(BIN) .build/deb
+
+# Unit checks (systemd-analyze verify/security, sysusers, tmpfiles) and the package install test.
+test: test-deploy
+test-deploy:
+	scripts/check-systemd.sh
+	scripts/test-install.sh
+	scripts/test-deb.sh
+# ---- end of deployment section ----------------------------------------------------------------
 
 clean:
 	rm -rf .build
@@ -101,6 +157,26 @@ golden-experts: training-venv
 onnx: training-venv
 	cd training && .venv/bin/python -m cascadia_train.onnx_export
 
+# --- executor (CascadiaRuntime) -------------------------------------------------------------
+# Executor benchmark with heap-allocation counting: the bench's malloc-family definitions
+# interpose on libc's only when exported, hence --export-dynamic; separate build dir so the
+# counting build never replaces the normal one.
+.PHONY: bench-executor
+bench-executor: deps
+	$(SWIFT) build -c release --product cascadia-bench --scratch-path .build/alloc-count \
+	  -Xswiftc -DCASCADIA_COUNT_ALLOCATIONS -Xlinker --export-dynamic $(SWIFT_FLAGS)
+	.build/alloc-count/release/cascadia-bench executor
+
+# Executor suites under ThreadSanitizer (control slot, metrics, ctl bridge); after test-tsan so the
+# TSan build in .build/tsan is shared, not rebuilt.
+EXECUTOR_TSAN_SUITES := ExecutorControlTests|ExecutorControlTargetTests|MetricsHistogramTests|ExecutorTests
+.PHONY: test-tsan-executor
+test: test-tsan-executor
+test-tsan-executor: test-tsan
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread --scratch-path .build/tsan \
+	  --filter '$(EXECUTOR_TSAN_SUITES)' $(SWIFT_FLAGS)
+# --- end executor ---------------------------------------------------------------------------
+
 # ---- models (CascadiaModels): model-file mutation suite under AddressSanitizer ----
 .PHONY: test-asan
 test: test-asan
@@ -108,6 +184,7 @@ test-asan:
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build/asan $(SWIFT_FLAGS)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-xctest.supp \
 	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan --filter ModelMutationTests $(SWIFT_FLAGS)
+
 # --- io (CascadiaIO): ThreadSanitizer run of the IO suites ----------------------------------------
 # The ring buffer (two-thread stress at 10^7 samples here, 10^8 in the plain run), the reading
 # threads of the ALSA and replay sources, the window assembler and `cascadia record` (its test runs

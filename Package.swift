@@ -54,6 +54,6 @@ let package = Package(
             name: "CascadiaModelsTests", dependencies: ["CascadiaModels", "CKernels", "CMallocInfo"], exclude: ["Golden"]),
         .testTarget(name: "CascadiaIOTests", dependencies: ["CascadiaIO"]),
         .testTarget(name: "CascadiaRuntimeTests", dependencies: ["CascadiaRuntime"]),
-        .testTarget(name: "CLITests", dependencies: ["CascadiaCore"]),
+        .testTarget(name: "CLITests", dependencies: ["CascadiaCore", "CascadiaRuntime"]),
     ]
 )

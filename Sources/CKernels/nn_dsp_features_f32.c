@@ -1,6 +1,7 @@
 /* Per-interval FFT features: mean removal, window, zero padding, mixed-radix complex FFT
  * (recursive decimation in time; radix-2/3/4/5 butterflies, generic radix-p for other factors),
- * bins 0..B-1 scaled by 2/sum(w). Double precision throughout; float output. */
+ * bins 0..B-1 scaled by 2/sum(w). An even N runs one complex FFT of size N/2 over the packed
+ * real sequence (the standard real-FFT split). Double precision throughout; float output. */
 #include <string.h>
 
 #include "nn_dsp_plan.h"
@@ -18,7 +19,7 @@ static inline nn_complex cmul(nn_complex a, nn_complex b) {
 /* out[0..n) = DFT of in[0], in[stride], ..., in[(n-1)*stride]; tw is the size-N table. */
 static void fft_rec(const nn_complex *in, int32_t stride, nn_complex *out, int32_t n,
                     const int32_t *factors, const nn_complex *tw, int32_t big_n) {
-    if (n == 1) {
+    if (n <= 1) {
         out[0] = in[0];
         return;
     }
@@ -112,9 +113,6 @@ nn_status nn_dsp_features_f32(const nn_context *ctx, const nn_dsp_params *params
         output_dims->c != 2)
         return NN_ERR_SHAPE;
     if (!nn_scratch_ok(ctx, nn_dsp_features_f32_get_buffer_size(params)) || !ctx) return NN_ERR_BUFFER;
-    /* every factor must fit the butterfly's stack buffer */
-    for (int32_t i = 0; i < h.nfactors; i++)
-        if (h.factors[i] > 64) return NN_ERR_ARGUMENT;
     const int32_t n = h.fft_size, s = h.samples;
     const double *w = (const double *)((const char *)plan + nn_dsp_header_bytes());
     const nn_complex *tw = (const nn_complex *)((const char *)w + nn_align16(s * 8));
@@ -124,13 +122,34 @@ nn_status nn_dsp_features_f32(const nn_context *ctx, const nn_dsp_params *params
         double mean = 0.0;
         for (int32_t i = 0; i < s; i++) mean += x[i];
         mean /= s;
-        for (int32_t i = 0; i < s; i++) buf[i].re = ((double)x[i] - mean) * w[i], buf[i].im = 0.0;
-        for (int32_t i = s; i < n; i++) buf[i].re = 0.0, buf[i].im = 0.0;
-        fft_rec(buf, 1, spec, n, h.factors, tw, n);
         float *o = output + (int64_t)t * h.bins * 2;
+        if (n % 2) { /* odd N: complex FFT of the real sequence */
+            for (int32_t i = 0; i < s; i++) buf[i].re = ((double)x[i] - mean) * w[i], buf[i].im = 0.0;
+            for (int32_t i = s; i < n; i++) buf[i].re = 0.0, buf[i].im = 0.0;
+            fft_rec(buf, 1, spec, n, h.factors, tw, n);
+            for (int32_t k = 0; k < h.bins; k++) {
+                o[2 * k] = (float)(spec[k].re * h.scale);
+                o[2 * k + 1] = (float)(spec[k].im * h.scale);
+            }
+            continue;
+        }
+        /* even N: z[j] = v[2j] + i v[2j+1], Z = FFT_{N/2}(z), then
+         * X[k] = (Z[k] + conj Z[N/2-k]) / 2 + W_N^k (Z[k] - conj Z[N/2-k]) / (2i) */
+        const int32_t half = n / 2;
+        for (int32_t j = 0; j < half; j++) {
+            int32_t i0 = 2 * j, i1 = 2 * j + 1;
+            buf[j].re = i0 < s ? ((double)x[i0] - mean) * w[i0] : 0.0;
+            buf[j].im = i1 < s ? ((double)x[i1] - mean) * w[i1] : 0.0;
+        }
+        fft_rec(buf, 1, spec, half, h.half_factors, tw, n);
         for (int32_t k = 0; k < h.bins; k++) {
-            o[2 * k] = (float)(spec[k].re * h.scale);
-            o[2 * k + 1] = (float)(spec[k].im * h.scale);
+            nn_complex zk = spec[k % half], zc = spec[(half - k) % half];
+            nn_complex fe = {0.5 * (zk.re + zc.re), 0.5 * (zk.im - zc.im)};
+            nn_complex d = {zk.re - zc.re, zk.im + zc.im}; /* Z[k] - conj Z[N/2-k] */
+            nn_complex fo = {0.5 * d.im, -0.5 * d.re};    /* d / (2i) */
+            nn_complex xk = cmul(fo, tw[k]);
+            o[2 * k] = (float)((fe.re + xk.re) * h.scale);
+            o[2 * k + 1] = (float)((fe.im + xk.im) * h.scale);
         }
     }
     return NN_OK;

@@ -15,7 +15,8 @@ typedef struct {
     int32_t magic;
     int32_t fft_size, samples, bins, window;
     int32_t nfactors;
-    int32_t factors[NN_DSP_MAX_FACTORS];
+    int32_t factors[NN_DSP_MAX_FACTORS];      /* of N (odd N: the complex FFT of the interval) */
+    int32_t half_factors[NN_DSP_MAX_FACTORS]; /* of N/2 (even N: real FFT via a half-size one) */
     double scale; /* 2 / sum(w) */
 } nn_dsp_plan_header;
 

@@ -7,7 +7,7 @@ nn_status nn_gru_s8_s16_check(NN_GRU_ARGS) {
         return NN_ERR_ARGUMENT;
     if (!nn_dims_ok(input_dims) || !nn_dims_ok(output_dims)) return NN_ERR_SHAPE;
     const int32_t h = hidden_weight_dims->in_ch, d = input_dims->c;
-    if (h < 1 || h > NN_MAX_GRU_HIDDEN || d > NN_MAX_DOT || hidden_weight_dims->out_ch != 3 * h ||
+    if (h < 1 || h > NN_MAX_GRU_HIDDEN || hidden_weight_dims->out_ch != 3 * h ||
         hidden_weight_dims->kernel != 1 || input_weight_dims->out_ch != 3 * h ||
         input_weight_dims->kernel != 1 || input_weight_dims->in_ch != d ||
         (int64_t)3 * h * d > NN_MAX_ELEMENTS || output_dims->t != input_dims->t ||

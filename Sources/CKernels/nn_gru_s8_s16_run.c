@@ -1,9 +1,10 @@
 /* The GRU layer loop shared by every path: per step, the two matrix-vector products (plain C
- * loops, or the ISA kit's exact dot products), then the O(H) gate math of docs/quantization.md. */
+ * loops, or the ISA kit's exact dot products), then the gate math of docs/quantization.md (the
+ * scalar definition below, or the kit's vector version where it has one). */
 #include "nn_internal.h"
 
-static inline int16_t gate_pre(int32_t acc, const int32_t *bias, int32_t j, int32_t m, int32_t s) {
-    return nn_sat16(nn_rq(nn_sat32((int64_t)acc + (bias ? bias[j] : 0)), m, s));
+static inline int16_t gate_pre(int64_t sum, const int32_t *bias, int32_t j, int32_t m, int32_t s) {
+    return nn_sat16(nn_rq(nn_sat32(sum + (bias ? bias[j] : 0)), m, s));
 }
 
 static void matvec(const nn_gru_quant *q, int32_t zp, int32_t d, int32_t h, const int8_t *x,
@@ -11,7 +12,7 @@ static void matvec(const nn_gru_quant *q, int32_t zp, int32_t d, int32_t h, cons
                    const int16_t *state, int16_t *gi, int16_t *gh, const nn_simd_kit *kit) {
     const int32_t rows = 3 * h;
     int32_t j = 0;
-    if (kit) {
+    if (kit && d <= NN_MAX_DOT) { /* longer inputs take the plain loops below (64-bit sums) */
         int32_t ai[NN_FINISH_BLOCK], ah[NN_FINISH_BLOCK];
         for (; j + 4 <= rows; j += NN_FINISH_BLOCK) {
             const int32_t nb = (rows - j < NN_FINISH_BLOCK ? rows - j : NN_FINISH_BLOCK) & ~3;
@@ -29,7 +30,8 @@ static void matvec(const nn_gru_quant *q, int32_t zp, int32_t d, int32_t h, cons
     }
     for (; j < rows; j++) {
         const int8_t *wi = w_ih + (int64_t)j * d, *wh = w_hh + (int64_t)j * h;
-        int32_t ai = 0, ah = 0;
+        int64_t ai = 0;
+        int32_t ah = 0;
         for (int32_t i = 0; i < d; i++) ai += ((int32_t)x[i] - zp) * wi[i];
         for (int32_t k = 0; k < h; k++) ah += (int32_t)state[k] * wh[k];
         gi[j] = gate_pre(ai, b_ih, j, q->input_multiplier[j], q->input_shift[j]);
@@ -37,9 +39,9 @@ static void matvec(const nn_gru_quant *q, int32_t zp, int32_t d, int32_t h, cons
     }
 }
 
-static void gates(const nn_gru_params *p, int32_t h, const int16_t *gi, const int16_t *gh,
-                  int16_t *state, int8_t *out) {
-    for (int32_t j = 0; j < h; j++) {
+void nn_gru_gates_scalar(const nn_gru_params *p, int32_t h, int32_t j0, const int16_t *gi,
+                         const int16_t *gh, int16_t *state, int8_t *out) {
+    for (int32_t j = j0; j < h; j++) {
         int32_t r = nn_table_lookup(NN_SIGMOID_TABLE, nn_sat16((int32_t)gi[j] + gh[j]));
         int32_t z = nn_table_lookup(NN_SIGMOID_TABLE, nn_sat16((int32_t)gi[h + j] + gh[h + j]));
         int32_t rn = (r * gh[2 * h + j] + (1 << 14)) >> 15;
@@ -61,7 +63,10 @@ nn_status nn_gru_s8_s16_run(NN_GRU_ARGS, const nn_simd_kit *kit) {
     for (int32_t s = 0; s < steps; s++) {
         matvec(quant, params->input_zero_point, d, h, input + (int64_t)s * d, input_weights,
                hidden_weights, input_bias, hidden_bias, state, gi, gh, kit);
-        gates(params, h, gi, gh, state, output + (int64_t)s * h);
+        if (kit && kit->gru_gates)
+            kit->gru_gates(params, h, gi, gh, state, output + (int64_t)s * h);
+        else
+            nn_gru_gates_scalar(params, h, 0, gi, gh, state, output + (int64_t)s * h);
     }
     return NN_OK;
 }

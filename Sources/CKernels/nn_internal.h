@@ -152,6 +152,9 @@ typedef struct {
     /* out[i] = sat16(nn_rq(sat32(acc[i] + (bias ? bias[i] : 0)), mult[i], shift[i])), i < n */
     void (*finish_s32_s16)(const int32_t *acc, const int32_t *bias, const int32_t *mult,
                            const int32_t *shift, int32_t n, int16_t *out);
+    /* one GRU step's gate math (docs/quantization.md) for H units; NULL: the shared scalar code */
+    void (*gru_gates)(const nn_gru_params *p, int32_t h, const int16_t *gi, const int16_t *gh,
+                      int16_t *state, int8_t *out);
     /* max_i x[i], n >= 1 */
     int32_t (*max_row_s8)(const int8_t *x, int32_t n);
     /* sum_i table[m - x[i]] with m >= every x[i], n <= NN_MAX_SOFTMAX */
@@ -228,7 +231,10 @@ nn_status nn_add_s8_neon(NN_ADD_ARGS);
     ctx, params, quant, input_dims, input, input_weight_dims, input_weights,                  \
         hidden_weight_dims, hidden_weights, input_bias, hidden_bias, state, output_dims, output
 nn_status nn_gru_s8_s16_check(NN_GRU_ARGS);
-/* Runs the layer; kit NULL = plain C loops. The O(H) gate math is shared by every path. */
+/* Gate math of units j0..h-1 of one step (the scalar definition; nn_gru_s8_s16_run.c). */
+void nn_gru_gates_scalar(const nn_gru_params *p, int32_t h, int32_t j0, const int16_t *gi,
+                         const int16_t *gh, int16_t *state, int8_t *out);
+/* Runs the layer; kit NULL = plain C loops. */
 nn_status nn_gru_s8_s16_run(NN_GRU_ARGS, const nn_simd_kit *kit);
 
 #define NN_SOFTMAX_ARGS(OUT_T)                                                                \

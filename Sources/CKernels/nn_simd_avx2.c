@@ -151,6 +151,55 @@ NN_TARGET_AVX2 static void finish_s32_s8(const int32_t *acc, const int32_t *bias
     for (; i < n; i++) out[i] = nn_finish(acc[i], bias ? bias[i] : 0, mult[i], shift[i], zp, lo, hi);
 }
 
+NN_TARGET_AVX2 static inline __m256i load_s16_as_s32(const int16_t *p) {
+    return _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)p));
+}
+NN_TARGET_AVX2 static inline __m256i sat16_epi32(__m256i v) {
+    return _mm256_min_epi32(_mm256_max_epi32(v, _mm256_set1_epi32(INT16_MIN)), _mm256_set1_epi32(INT16_MAX));
+}
+/* Table lookup with interpolation; one 32-bit gather at byte offset 2*i fetches T[i] and T[i+1]. */
+NN_TARGET_AVX2 static inline __m256i table_lookup8(const int16_t *table, __m256i x) {
+    __m256i u = _mm256_add_epi32(x, _mm256_set1_epi32(32768));
+    __m256i i = _mm256_srli_epi32(u, 7), f = _mm256_and_si256(u, _mm256_set1_epi32(127));
+    __m256i g = _mm256_i32gather_epi32((const int *)(const void *)table, i, 2);
+    __m256i a = _mm256_srai_epi32(_mm256_slli_epi32(g, 16), 16), b = _mm256_srai_epi32(g, 16);
+    __m256i d = _mm256_mullo_epi32(_mm256_sub_epi32(b, a), f);
+    return _mm256_add_epi32(a, _mm256_srai_epi32(_mm256_add_epi32(d, _mm256_set1_epi32(64)), 7));
+}
+
+NN_TARGET_AVX2 static void gru_gates(const nn_gru_params *p, int32_t h, const int16_t *gi, const int16_t *gh,
+                                     int16_t *state, int8_t *out) {
+    const __m256i half = _mm256_set1_epi32(1 << 14), lim = _mm256_set1_epi32(32767);
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256i mo = _mm256_set1_epi32(p->output.multiplier);
+    const __m256i left = _mm256_set1_epi32(p->output.shift > 0 ? p->output.shift : 0);
+    const __m256i right = _mm256_set1_epi32(p->output.shift > 0 ? 0 : -p->output.shift);
+    const __m256i vlo = _mm256_set1_epi32(-128 - p->output_zero_point);
+    const __m256i vhi = _mm256_set1_epi32(127 - p->output_zero_point);
+    const __m256i vzp = _mm256_set1_epi32(p->output_zero_point);
+    int32_t j = 0;
+    for (; j + 8 <= h; j += 8) {
+        __m256i r = table_lookup8(NN_SIGMOID_TABLE,
+                                  sat16_epi32(_mm256_add_epi32(load_s16_as_s32(gi + j), load_s16_as_s32(gh + j))));
+        __m256i z = table_lookup8(NN_SIGMOID_TABLE, sat16_epi32(_mm256_add_epi32(load_s16_as_s32(gi + h + j),
+                                                                                 load_s16_as_s32(gh + h + j))));
+        __m256i rn = _mm256_srai_epi32(_mm256_add_epi32(_mm256_mullo_epi32(r, load_s16_as_s32(gh + 2 * h + j)), half), 15);
+        __m256i n = table_lookup8(NN_TANH_TABLE, sat16_epi32(_mm256_add_epi32(load_s16_as_s32(gi + 2 * h + j), rn)));
+        __m256i diff = _mm256_sub_epi32(load_s16_as_s32(state + j), n);
+        __m256i hv = _mm256_add_epi32(n, _mm256_srai_epi32(_mm256_add_epi32(_mm256_mullo_epi32(z, diff), half), 15));
+        hv = _mm256_min_epi32(_mm256_max_epi32(hv, _mm256_sub_epi32(zero, lim)), lim);
+        __m256i packed = _mm256_permute4x64_epi64(_mm256_packs_epi32(hv, hv), 0x08);
+        _mm_storeu_si128((__m128i *)(state + j), _mm256_castsi256_si128(packed));
+        __m256i o = nn_requant_avx2(hv, mo, left, right);
+        o = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(o, vlo), vhi), vzp);
+        __m256i w = _mm256_packs_epi16(_mm256_packs_epi32(o, o), _mm256_packs_epi32(o, o));
+        int32_t w0 = _mm_cvtsi128_si32(_mm256_castsi256_si128(w)), w1 = _mm_cvtsi128_si32(_mm256_extracti128_si256(w, 1));
+        memcpy(out + j, &w0, 4);
+        memcpy(out + j + 4, &w1, 4);
+    }
+    if (j < h) nn_gru_gates_scalar(p, h, j, gi, gh, state, out);
+}
+
 NN_TARGET_AVX2 static void max_s8(int8_t *acc, const int8_t *x, int32_t n) {
     int32_t i = 0;
     for (; i + 32 <= n; i += 32) {
@@ -211,6 +260,7 @@ const nn_simd_kit NN_SIMD_AVX2 = {
     .dot4_s16_s16 = dot4_s16_s16,
     .finish_s32_s8 = finish_s32_s8,
     .finish_s32_s16 = finish_s32_s16,
+    .gru_gates = gru_gates,
     .max_s8 = max_s8,
     .acc_s8_s32 = acc_s8_s32,
     .max_row_s8 = max_row_s8,

@@ -177,6 +177,7 @@ const nn_simd_kit NN_SIMD_NEON = {
     .dot4_s16_s16 = dot4_s16_s16,
     .finish_s32_s8 = finish_s32_s8,
     .finish_s32_s16 = finish_s32_s16,
+    .gru_gates = NULL, /* no gather on NEON: the scalar gate code */
     .max_s8 = max_s8,
     .acc_s8_s32 = acc_s8_s32,
     .max_row_s8 = max_row_s8,

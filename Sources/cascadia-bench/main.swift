@@ -5,8 +5,9 @@ import Foundation
 
 let benchmarks: [String: ([String]) throws -> Void] = [
     "planner": PlannerBench.run,
-    "kernels": { _ in KernelBench.run(); KernelBench.runDSP() },
-    "experts": { ExpertBench.run($0) },
+    "executor": ExecutorBench.run,
+    "kernels": { _ in KernelBench.run(); KernelBench.runDSP() },  // kernels helper: docs/benchmarks.md "Kernels"
+    "experts": { ExpertBench.run($0) },  // models helper: docs/architecture.md "Models"
     "ring": RingBench.run,
 ]
 

@@ -29,6 +29,7 @@ enum CLI {
             RecordCommand.self,
             BoardsCommand.self,
             ProfileCommand.self,
+            CtlCommand.self,
         ]
     }
 

@@ -75,4 +75,24 @@ void test_errors(test_tally *t, nn_isa isa) {
              nn_requantize(3, 1 << 30, 0) == 2 && nn_requantize(INT32_MAX, INT32_MAX, 1) == 2147483646,
           "hand requantize values (0.5 x: 100->50, -1.5->-1, 1.5->2; saturating left shift)");
     CHECK(t, strcmp(nn_status_string(NN_ERR_SHAPE), "shape mismatch") == 0, "status string");
+
+    /* dense rows longer than NN_MAX_DOT: exact 64-bit sums, hand-checked on both paths */
+    enum { LONG = 100000 };
+    static int8_t lx[LONG], lw[2 * LONG];
+    int8_t lout[2] = {0, 0}, lref[2] = {0, 0};
+    for (int i = 0; i < LONG; i++) lx[i] = -128;
+    /* row 0: every term (-128-127)*(-128) = 32640, exact sum 3.264e9 > INT32_MAX: saturates;
+     * row 1: 32640 for the first 65536 terms, (-255)*127 = -32385 for the other 34464:
+     *        sum = 2139095040 - 1116116640 = 1022978400 */
+    for (int i = 0; i < LONG; i++) lw[i] = -128, lw[LONG + i] = i < 65536 ? -128 : 127;
+    int32_t lm[2] = {1 << 30, 1 << 30}, ls[2] = {-24, -24};
+    nn_per_channel_quant lq = {lm, ls};
+    nn_dense_params dp = {127, 0, -128, 127};
+    nn_dims ldims = {1, 1, LONG}, lodims = {1, 1, 2};
+    nn_filter_dims lfd = {2, 1, LONG};
+    nn_status s1 = nn_dense_s8(&ctx, &dp, &lq, &ldims, lx, &lfd, lw, NULL, &lodims, lout);
+    nn_status s2 = nn_dense_s8_ref(&ctx, &dp, &lq, &ldims, lx, &lfd, lw, NULL, &lodims, lref);
+    /* factor 2^30 * 2^(-24-31) = 2^-25: INT32_MAX -> 63.99999997 -> 64; 1022978400 -> 30.487 -> 30 */
+    CHECK(t, s1 == NN_OK && s2 == NN_OK && lout[0] == 64 && lref[0] == 64 && lout[1] == 30 && lref[1] == 30,
+          "long dense rows: got %d/%d and %d/%d, want 64 and 30", lout[0], lref[0], lout[1], lref[1]);
 }

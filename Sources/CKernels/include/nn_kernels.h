@@ -7,7 +7,7 @@
  *   only zero points and integer multipliers; scales stay with the caller.
  * - Weights are int8, symmetric per output channel (zero point 0). Biases are int32 with scale
  *   input_scale * weight_scale[o], zero point 0.
- * - Accumulation is exact in int32 (dot lengths <= NN_MAX_DOT guarantee it); the bias is added
+ * - Accumulation is exact (int32 for dot lengths <= NN_MAX_DOT, 64-bit beyond); the bias is added
  *   with int32 saturation; requantization is nn_requantize (gemmlowp rounding, see below).
  * - `act_min`/`act_max` clamp the int8 output: -128 <= act_min <= act_max <= 127. A fused ReLU is
  *   act_min = max(-128, output_zero_point), act_max = 127.
@@ -102,10 +102,12 @@ int32_t nn_dense_s8_get_buffer_size(const nn_dims *input_dims, const nn_filter_d
 
 /** Fully connected layer applied to each of the t*l rows of `c` features.
  * input [t, l, c_in] int8 (flatten a whole tensor by passing {1, 1, t*l*c});
- * filter [c_out, 1, c_in] int8 (kernel must be 1), c_in <= NN_MAX_DOT; bias [c_out] or NULL;
+ * filter [c_out, 1, c_in] int8 (kernel must be 1), c_out*c_in <= 2^24; bias [c_out] or NULL;
  * output [t, l, c_out] int8.
  *   out[r,o] = clamp(nn_requantize(sat32(bias[o] + sum_i (in[r,i] - input_zp) * w[o,i]),
- *                                  m[o], s[o]) + output_zp, act_min, act_max) */
+ *                                  m[o], s[o]) + output_zp, act_min, act_max)
+ * The sum is exact (for c_in > NN_MAX_DOT it is formed in 64 bits) and saturated once, with the
+ * bias, to int32. */
 nn_status nn_dense_s8(const nn_context *ctx, const nn_dense_params *params,
                       const nn_per_channel_quant *quant, const nn_dims *input_dims,
                       const int8_t *input, const nn_filter_dims *filter_dims,
@@ -228,7 +230,7 @@ int32_t nn_gru_s8_s16_get_buffer_size(const nn_filter_dims *hidden_weight_dims);
 
 /** One GRU layer (PyTorch gate order r, z, n) over steps s = 0 .. t*l-1; step s reads the `c`
  * features of row s. int8 weights, int16 Q0.15 hidden state, int16 Q3.12 gate pre-activations.
- * input [t, l, D] int8, D = c <= NN_MAX_DOT;
+ * input [t, l, D] int8, D = c, 3H*D <= 2^24 (D > NN_MAX_DOT is summed in 64 bits, unvectorized);
  * weight_ih [3H, 1, D] int8 (dims {3H, 1, D}); weight_hh [3H, 1, H] int8, H <= NN_MAX_GRU_HIDDEN;
  * bias_ih [3H] int32 (scale input_scale*w_ih_scale[j]) or NULL; bias_hh [3H] int32 (scale
  *   2^-15*w_hh_scale[j]) or NULL;

@@ -83,8 +83,9 @@ typedef struct {
     int32_t zero_point;
 } nn_quant_f32;
 
-/** Largest dot-product length (kernel*in_ch for conv1d, in_ch for dense, D and H for GRU).
- * With |x - zp| <= 255 and |w| <= 128, 65536 terms cannot overflow int32. */
+/** Largest dot-product length summed in int32 (kernel*in_ch for conv1d, D for GRU; dense rows
+ * longer than this are summed in 64 bits). With |x - zp| <= 255 and |w| <= 128, 65536 terms
+ * cannot overflow int32. */
 #define NN_MAX_DOT 65536
 
 /** Largest GRU hidden size. */

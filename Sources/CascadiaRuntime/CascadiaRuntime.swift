@@ -1,2 +1,0 @@
-// CascadiaRuntime: see docs/architecture.md.
-@_exported import CascadiaCore

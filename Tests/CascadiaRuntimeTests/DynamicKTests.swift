@@ -1,0 +1,142 @@
+import Testing
+@testable import CascadiaRuntime
+
+@Suite struct DynamicKTests {
+    // Costs 1, 2, 4, 8 (prefix 0, 1, 3, 7, 15).
+    static let prefix: [UInt64] = [0, 1, 3, 7, 15]
+
+    struct Case: Sendable, CustomStringConvertible {
+        var k: Int
+        var f: Int?
+        var cost: UInt64
+        var description: String { "k=\(k) f=\(f.map(String.init) ?? "none") cost=\(cost)" }
+    }
+
+    /// cost_k by hand: b = 2 (start C_2 = 4).
+    static let cases: [Case] = [
+        Case(k: 0, f: 3, cost: 4 + 8),  // s = 2 < f: run 2, 3
+        Case(k: 0, f: 2, cost: 4 + 2),  // s = f: run 2, probe 1 (IDK)
+        Case(k: 0, f: 0, cost: 4 + 2 + 1),  // s > f = 0: run 2, probe 1, 0 (no IDK left)
+        Case(k: 1, f: 0, cost: 2 + 1),  // s = 1: run 1, probe 0
+        Case(k: 2, f: 0, cost: 1),  // s = 0 = f: nothing to probe
+        Case(k: 2, f: 3, cost: 15),
+        Case(k: 1, f: nil, cost: 2 + 4 + 8),  // nobody classifies: run to the end
+    ]
+
+    @Test(arguments: cases)
+    func counterfactualCostByHand(_ c: Case) {
+        #expect(DynamicK.counterfactualCost(b: 2, k: c.k, f: c.f, prefix: Self.prefix) == c.cost)
+    }
+
+    @Test func fixedKStartsAtBMinusK() {
+        let dk = DynamicK(capacity: 4, mode: .fixed(1))
+        dk.reset(prefixTcetNanoseconds: Self.prefix, mode: .fixed(1))
+        #expect(dk.beginWindow() == 0)
+        dk.endWindow(classifiedAt: 3, lowestClassifier: 3)
+        #expect(dk.b == 3 && dk.beginWindow() == 2)
+        #expect(!dk.shouldProbe(classifiedAt: 2))  // i = s ≠ b
+        #expect(dk.shouldProbe(classifiedAt: 3))  // i = b (the probe meets K_2's IDK at once)
+        dk.endWindow(classifiedAt: nil, lowestClassifier: -1)
+        #expect(dk.b == 3)
+    }
+
+    @Test func learnerPicksTheCheapestCandidate() {
+        let dk = DynamicK(capacity: 4, mode: .learned(maxK: 3), forgetting: 0.5)
+        dk.reset(prefixTcetNanoseconds: Self.prefix, mode: .learned(maxK: 3))
+        // Always f = 3 from b = 3: k = 0 costs 8 + 4 (probe), k = 3 costs 15.
+        _ = dk.beginWindow()
+        dk.endWindow(classifiedAt: 3, lowestClassifier: 3)
+        for _ in 0..<5 {
+            _ = dk.beginWindow()
+            dk.endWindow(classifiedAt: 3, lowestClassifier: 3)
+        }
+        #expect(dk.beginWindow() == 3 - dk.currentK)
+        #expect(dk.currentK <= 1)  // k = 0 and k = 1 both cost 12
+        #expect(dk.estimatedCostNanoseconds(k: 0) < dk.estimatedCostNanoseconds(k: 3))
+        // Then always f = 0: starting at 0 (k = 3) costs 1; k = 0 costs 8 + 7 of probing.
+        for _ in 0..<10 {
+            _ = dk.beginWindow()
+            dk.endWindow(classifiedAt: 0, lowestClassifier: 0)
+        }
+        // b is 0 now, so every candidate starts at 0.
+        #expect(dk.beginWindow() == 0)
+    }
+
+    // MARK: Learned k against fixed k on scripted window sequences (cost = Σ TCET run)
+
+    static let order = [Fixture.e, Fixture.d, Fixture.c, Fixture.a]
+    static let schedule = CascadeSchedule(
+        name: "EDCA", mode: .idk(order: order, skipBack: .fixed(0)), budgetNanoseconds: nil,
+        wcetNanoseconds: Fixture.wcet, tcetNanoseconds: Fixture.tcet)
+    static let candidates: [SkipBack] = [.fixed(0), .fixed(1), .fixed(2), .fixed(3), .learned(maxK: 3)]
+
+    static func costs(_ fs: [Int?]) throws -> [Double] {
+        try candidates.map { try DynamicKWorkload.meanCost(fs, schedule: schedule, skipBack: $0) }
+    }
+
+    @Test func workloadTraceIsNested() {
+        let trace = DynamicKWorkload.trace([2, nil], order: Self.order, durations: Fixture.tcet)
+        #expect(trace[0].map { $0.answer.topProbability } == [0.9, 0.1, 0.9, 0.1, 0.1])  // A, C classify; D, E (positions 0, 1) do not
+        #expect(trace[1].allSatisfy { $0.answer.topProbability == 0.1 })
+        #expect(DynamicKWorkload.independent(windows: 1000, probabilities: [0.5], seed: 1).filter { $0 == nil }.count > 400)
+    }
+
+    /// Runs of 20–80 equal windows, f ∈ {1, 2, 2, 3, 3, 3}: order E D C A at TCET.
+    @Test func learnedKBeatsTheCascadeOnDependentWindows() throws {
+        let costs = try Self.costs(DynamicKWorkload.dependent(windows: 2000, levels: [1, 2, 2, 3, 3, 3], seed: 11))
+        let learned = costs[4]
+        #expect(learned < 0.8 * costs[3])  // k = 3 = n − 1: the plain cascade from K_1
+        #expect(learned < 1.03 * costs[0..<4].min()!)
+        #expect(learned < costs[2])
+    }
+
+    /// f drawn afresh with P = 0.4, 0.3, 0.2, 0.1.
+    @Test func learnedKCostsLittleOnIndependentWindows() throws {
+        let costs = try Self.costs(DynamicKWorkload.independent(windows: 2000, probabilities: [0.4, 0.3, 0.2, 0.1], seed: 12))
+        let learned = costs[4]
+        #expect(learned < 1.05 * costs[0..<4].min()!)
+        #expect(learned < 0.8 * costs[0])  // Dynamic (k = 0) pays for starting late
+    }
+}
+
+extension DynamicKTests {
+    /// Outcomes that break the nesting assumption: each expert classifies independently with
+    /// P = 0.3, 0.5, 0.6, 0.9 (positions 0–3), so a weak expert may classify what a strong one
+    /// does not. The learner's counterfactual costs are then estimates; it must stay close to
+    /// the best fixed k.
+    static func nonNestedTrace(windows: Int, dependent: Bool) -> [[ScriptedAnswer]] {
+        var random = SplitMix64(seed: dependent ? 21 : 22)
+        let probabilities = [0.3, 0.5, 0.6, 0.9]
+        var outcome = [Bool](repeating: false, count: 4)
+        var rows: [[ScriptedAnswer]] = []
+        for w in 0..<windows {
+            // Dependent: redraw every 40 windows; independent: every window.
+            if !dependent || w % 40 == 0 {
+                outcome = probabilities.map { random.nextUnit() < $0 }
+            }
+            var row = Fixture.tcet.map { ScriptedAnswer(answer: Fixture.idk, durationNanoseconds: $0) }
+            for (position, expert) in order.enumerated() where outcome[position] {
+                row[expert].answer = Fixture.classified(1)
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+
+    @Test(arguments: [true, false])
+    func learnedKStaysCloseToTheBestFixedKWithoutNesting(dependent: Bool) throws {
+        let trace = Self.nonNestedTrace(windows: 2000, dependent: dependent)
+        var costs: [Double] = []
+        for skipBack in Self.candidates {
+            let clock = ManualDeadlineClock()
+            let runner = try ScriptedExpertRunner(expertCount: 5, trace: trace, clock: clock)
+            let executor = try Executor(schedule: Self.schedule, runner: runner, clock: clock, thresholds: Fixture.thresholds, skipBack: skipBack)
+            var total: UInt64 = 0
+            for w in trace.indices {
+                total += executor.process(Fixture.window(Int64(w), completionNanoseconds: clock.nowNanoseconds())).expertNanoseconds
+            }
+            costs.append(Double(total) / 2000 / 1e6)
+        }
+        #expect(costs[4] < 1.10 * costs[0..<4].min()!)
+    }
+}
