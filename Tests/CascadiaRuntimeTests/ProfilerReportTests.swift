@@ -104,3 +104,31 @@ import Testing
         #expect(ProfilerReport.offDiagonalRange([[1, 0.5, nil], [0.5, 1, -0.2], [nil, -0.2, 1]])! == (-0.2, 0.5))
     }
 }
+
+extension ProfilerReportTests {
+    static let root = ProfilerFixtures.repoRoot
+
+    /// The shipped profile (written by `cascadia profile`, docs/profiling.md) names the shipped
+    /// models with their current hashes, and the demo plans made from it build executor schedules.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: root + "/models/profile.json"), "no shipped profile"))
+    func shippedProfileAndPlansFitTheShippedModels() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Self.root + "/models/profile.json"))
+        let profile = try HazardProfile(data: data, file: "models/profile.json")
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let models = try #require((json["provenance"] as? [String: Any])?["models"] as? [[String: Any]])
+        #expect(models.count == profile.count)
+        for (model, expert) in zip(models, profile.experts) {
+            let file = try #require(model["file"] as? String)
+            let bytes = try #require(FileManager.default.contents(atPath: Self.root + "/" + file))
+            #expect(model["sha256"] as? String == ProfilerSHA256.hex(bytes), "\(file) changed since it was profiled")
+            #expect(model["id"] as? String == expert.id)
+        }
+        _ = try IDKProfile(data: Data(contentsOf: URL(fileURLWithPath: Self.root + "/models/idk-profile.json")), file: "idk")
+        for name in ["hazard-60ms", "hazard-150ms", "idk-0.55"] {
+            let path = Self.root + "/plans/\(name).json"
+            let plan = try Plan.decode(Data(contentsOf: URL(fileURLWithPath: path)), file: path)
+            #expect(plan.catalog.map(\.id) == profile.experts.map(\.id))
+            _ = try CascadeSchedule(plan: plan, file: path)
+        }
+    }
+}
