@@ -110,11 +110,13 @@ public struct SVGChart: Sendable {
         }
         func py(_ y: Double) -> Double { top + plotH - (y - y0) / (y1 - y0) * plotH }
         func f(_ v: Double) -> String { String(format: "%.2f", v) }
+        // Bold sans-serif glyphs average about 0.62 em: shrink a long title to fit the width.
+        let titleSize = min(15, (width - 24) / (0.62 * Double(max(title.count, 1))))
         var s = """
             <?xml version="1.0" encoding="UTF-8"?>
             <svg xmlns="http://www.w3.org/2000/svg" width="\(f(width))" height="\(f(height))" viewBox="0 0 \(f(width)) \(f(height))" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">
             <rect x="0" y="0" width="\(f(width))" height="\(f(height))" fill="white"/>
-            <text x="\(f(left + plotW / 2))" y="24" text-anchor="middle" font-size="15" font-weight="bold">\(Self.escape(title))</text>
+            <text x="\(f(width / 2))" y="24" text-anchor="middle" font-size="\(f(titleSize))" font-weight="bold">\(Self.escape(title))</text>
 
             """
         // Grid and ticks.
@@ -194,9 +196,12 @@ public enum ProfilerPlot {
             points.append((extendToMs ?? last.x * 1.15 + 1, last.y))
             names.append("")
         }
+        // A rate: from 0 to a little above the largest FP, never past 1.
+        let top = fp.max() ?? 0
         return SVGChart(
             title: title, xLabel: "latency budget L (ms)", yLabel: "false-positive rate",
-            series: [SVGChart.Series(name: "optimal FP", points: points, steps: true, pointLabels: names)]
+            series: [SVGChart.Series(name: "optimal FP", points: points, steps: true, pointLabels: names)],
+            yRange: (0, top > 0 ? min(1, top * 1.15) : 1)
         ).svg
     }
 }
