@@ -36,7 +36,9 @@ def export_one(name, splits, seed):
     path = os.path.join(MODELS, file_stem(name) + ".safetensors")
     yv = splits["val"][1]
     fv = train.raw_features("val")
-    # Activation clipping: the percentile whose int8 model is most accurate on validation.
+    # Activation clipping: the percentile whose int8 model agrees best with the float model on
+    # validation (the aim of post-training quantization; less noisy than int8 accuracy itself).
+    float_top = train.predict(g, {m: splits["val"][0][m] for m in g.modalities}).argmax(1)
     best = None
     for pct in PERCENTILES:
         meta, tensors = quantize.quantize_graph(g, name, splits["input_quant"], splits["calib"][0],
@@ -45,10 +47,12 @@ def export_one(name, splits, seed):
         ex = graph_ref.Executor(path)
         qv = ex.probabilities(fv)
         acc = float(np.mean(np.argmax(qv, axis=1) == yv))
-        print(f"  {name}: clip percentile {pct}: int8 validation accuracy {acc:.4f}", flush=True)
-        if best is None or acc > best[0]:
-            best = (acc, pct, meta, tensors, qv)
-    _, pct, meta, tensors, qv = best
+        agree = float(np.mean(np.argmax(qv, axis=1) == float_top))
+        print(f"  {name}: clip percentile {pct}: int8 validation accuracy {acc:.4f}, "
+              f"agreement with float {agree:.4f}", flush=True)
+        if best is None or agree > best[5]:
+            best = (acc, pct, meta, tensors, qv, agree)
+    _, pct, meta, tensors, qv, _ = best
     pv = (qv.astype(np.int64) + 128) / 256.0
     grid = np.arange(256) / 256.0
     thr = train.calibrate_threshold(pv, yv, IDK_TARGET, grid=grid)
@@ -81,10 +85,12 @@ def export_one(name, splits, seed):
 
 GAP_NOTE = (
     "**int8 is {gap:.1f} points below float on the test split** (more than the 1-point target). "
-    "On the validation split, where the activation ranges were chosen, the gap is {vgap:+.1f} points: "
-    "the test loss comes from windows whose two largest logits are within one int8 step of each "
-    "other (this small network's logits span about ±{span:.0f}, so one step is {step:.2f}); "
-    "they flip either way, and on this split more flip wrong.")
+    "On the validation split, where the activation ranges were chosen, the gap is {vgap:+.1f} points. "
+    "This small network's logits span about ±{span:.0f}, so one int8 logit step is {step:.2f}: "
+    "windows whose two largest logits are closer than that can flip either way (fake-quantizing "
+    "only the logits of the float model moved validation accuracy by about a point), and on the "
+    "test split more of them flip wrong than right. Not fixed: clipping the logit range harder "
+    "or label smoothing made accuracy worse in our trials.")
 
 
 def gap_note(r):
