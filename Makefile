@@ -127,6 +127,25 @@ test-deploy:
 clean:
 	rm -rf .build
 
+# --- executor (CascadiaRuntime) -------------------------------------------------------------
+# Executor benchmark with heap-allocation counting: the bench's malloc-family definitions
+# interpose on libc's only when exported, hence --export-dynamic; separate build dir so the
+# counting build never replaces the normal one.
+.PHONY: bench-executor
+bench-executor: deps
+	$(SWIFT) build -c release --product cascadia-bench --scratch-path .build/alloc-count \
+	  -Xswiftc -DCASCADIA_COUNT_ALLOCATIONS -Xlinker --export-dynamic $(SWIFT_FLAGS)
+	.build/alloc-count/release/cascadia-bench executor
+
+# Executor suites under ThreadSanitizer (control slot, metrics, ctl bridge); after test-tsan so the
+# TSan build in .build/tsan is shared, not rebuilt.
+EXECUTOR_TSAN_SUITES := ExecutorControlTests|ExecutorControlTargetTests|MetricsHistogramTests|ExecutorTests
+.PHONY: test-tsan-executor
+test: test-tsan-executor
+test-tsan-executor: test-tsan
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread --scratch-path .build/tsan \
+	  --filter '$(EXECUTOR_TSAN_SUITES)' $(SWIFT_FLAGS)
+# --- end executor ---------------------------------------------------------------------------
 # ---- training (owner: training toolchain; offline, Python under training/) -------------------
 TRAIN_PY   := training/.venv/bin/python
 TRAIN_SEED ?= 7
@@ -156,26 +175,6 @@ golden-experts: training-venv
 # ONNX int8 QDQ exports of the shipped experts into models/onnx/ (git-ignored).
 onnx: training-venv
 	cd training && .venv/bin/python -m cascadia_train.onnx_export
-
-# --- executor (CascadiaRuntime) -------------------------------------------------------------
-# Executor benchmark with heap-allocation counting: the bench's malloc-family definitions
-# interpose on libc's only when exported, hence --export-dynamic; separate build dir so the
-# counting build never replaces the normal one.
-.PHONY: bench-executor
-bench-executor: deps
-	$(SWIFT) build -c release --product cascadia-bench --scratch-path .build/alloc-count \
-	  -Xswiftc -DCASCADIA_COUNT_ALLOCATIONS -Xlinker --export-dynamic $(SWIFT_FLAGS)
-	.build/alloc-count/release/cascadia-bench executor
-
-# Executor suites under ThreadSanitizer (control slot, metrics, ctl bridge); after test-tsan so the
-# TSan build in .build/tsan is shared, not rebuilt.
-EXECUTOR_TSAN_SUITES := ExecutorControlTests|ExecutorControlTargetTests|MetricsHistogramTests|ExecutorTests
-.PHONY: test-tsan-executor
-test: test-tsan-executor
-test-tsan-executor: test-tsan
-	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread --scratch-path .build/tsan \
-	  --filter '$(EXECUTOR_TSAN_SUITES)' $(SWIFT_FLAGS)
-# --- end executor ---------------------------------------------------------------------------
 
 # ---- models (CascadiaModels): model-file mutation suite under AddressSanitizer ----
 .PHONY: test-asan

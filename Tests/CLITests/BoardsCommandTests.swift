@@ -32,9 +32,9 @@ import Testing
 
     @Test func everythingPresentExits0AndListsIt() throws {
         let root = try temporaryFolder()
-        FileManager.default.createFile(atPath: root + "/dev/i2c-1", contents: nil)
-        FileManager.default.createFile(atPath: root + "/dev/gpiochip0", contents: nil)
-        FileManager.default.createFile(atPath: root + "/plan.json", contents: Data("{}".utf8))
+        #expect(FileManager.default.createFile(atPath: root + "/dev/i2c-1", contents: nil))
+        #expect(FileManager.default.createFile(atPath: root + "/dev/gpiochip0", contents: nil))
+        #expect(FileManager.default.createFile(atPath: root + "/plan.json", contents: Data("{}".utf8)))
         let file = root + "/board.json"
         try """
         {"board": "adc", "seismic": {"source": "ads1115:/dev/i2c-1,alert=gpiochip0:27,rate=250", "sample_rate_hz": 250},

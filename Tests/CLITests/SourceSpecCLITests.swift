@@ -36,7 +36,7 @@ import Testing
             .path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: folder + "/i2c-1", contents: nil)
+        #expect(FileManager.default.createFile(atPath: folder + "/i2c-1", contents: nil))
         let spec = "ads1115:/dev/../\(folder)/i2c-1,alert=gpiochip0:27"
         let result = try CLIHarness.run(["record", "--source", spec, "--out", folder + "/out"])
         #expect(result.status == 69)

@@ -25,7 +25,7 @@ import Testing
     @Test func wrappersOnARegularFile() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("not-i2c-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        FileManager.default.createFile(atPath: path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
         let bus = try I2CDevBus(path: path)
         #expect(throws: DeviceError(device: path, reason: "I2C_SLAVE failed: Inappropriate ioctl for device")) {
             try bus.setAddress(0x48)

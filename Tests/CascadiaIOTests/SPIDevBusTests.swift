@@ -35,7 +35,7 @@ import Testing
     @Test func ioctlsOnANonSPIFileFailNamingTheRequest() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("not-spidev-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        FileManager.default.createFile(atPath: path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
         let bus = try SPIDevBus(path: path)
         #expect(throws: DeviceError(device: path, reason: "SPI_IOC_WR_MODE failed: Inappropriate ioctl for device")) {
             try bus.configure(mode: 1, maxSpeedHz: 1_920_000, bitsPerWord: 8)
