@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import data, dsp, features, models
+from . import data, dsp, features, models, qat
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "out")
 
@@ -174,6 +174,16 @@ def train_one(name, splits, epochs, seed):
         acc = (predict(model, {m: fv[m] for m in model.modalities}).argmax(1) == yv).mean()
         print(f"  {name} epoch {ep + 1}/{epochs}: loss {tot / n:.3f} val acc {acc:.3f}", flush=True)
     fv, yv = splits["val"]
+    extra = {}
+    if name in qat.PERCENTILE:
+        fte, yte = splits["test"]
+        extra = dict(
+            float_val_accuracy_before_qat=float(
+                (predict(model, {m: fv[m] for m in model.modalities}).argmax(1) == yv).mean()),
+            float_test_accuracy_before_qat=float(
+                (predict(model, {m: fte[m] for m in model.modalities}).argmax(1) == yte).mean()),
+            qat_epochs=qat.EPOCHS, qat_percentile=qat.PERCENTILE[name])
+        qat.finetune(model, name, splits, qat.PERCENTILE[name], seed=seed)
     pv = softmax(predict(model, {m: fv[m] for m in model.modalities}))
     thr = calibrate_threshold(pv, yv)
     fte, yte = splits["test"]
@@ -184,7 +194,7 @@ def train_one(name, splits, epochs, seed):
         float_test_accuracy=float((pt.argmax(1) == yte).mean()),
         idk_threshold=thr,
         float_test_coverage=float((pt.max(1) >= thr).mean()),
-        bins=bins,
+        bins=bins, **extra,
     )
     torch.save(model.state_dict(), os.path.join(OUT, f"{name}.pt"))
     with open(os.path.join(OUT, f"{name}.json"), "w") as fh:
