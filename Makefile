@@ -195,3 +195,16 @@ test-tsan:
 	CASCADIA_RING_STRESS_SAMPLES=10000000 TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread \
 	  --scratch-path .build/tsan --filter '$(TSAN_SUITES)' $(SWIFT_FLAGS)
 # --- end io ----------------------------------------------------------------------------------------
+# --- profiler: re-measure the shipped profile on this machine and re-plan the demo plans ----------
+# docs/profiling.md explains the statistics. PROFILE_BOARD (free text) names the board in the
+# provenance; unset, the profiler reads /proc/device-tree/model or the DMI product name.
+PROFILE_BOARD ?=
+.PHONY: profile
+profile: build
+	$(BIN) profile --models models --recordings recordings --runs 1000 --warmup 20 --cpu 1 \
+	  $(if $(PROFILE_BOARD),--board "$(PROFILE_BOARD)") --out models --plots docs/img
+	$(BIN) plan hazard --profile models/profile.json --max-fn 0.086 --budget-ms 60  --policy adaptive --out plans/hazard-60ms.json
+	$(BIN) plan hazard --profile models/profile.json --max-fn 0.086 --budget-ms 150 --policy adaptive --out plans/hazard-150ms.json
+	$(BIN) plan idk --profile models/idk-profile.json --min-success 0.55 --deadline-ms 150 --out plans/idk-0.55.json
+	$(BIN) plan pareto --profile models/profile.json --max-fn 0.086 --format svg --out docs/img/pareto-measured.svg
+# --- end profiler ----------------------------------------------------------------------------------

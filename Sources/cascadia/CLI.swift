@@ -28,6 +28,7 @@ enum CLI {
             ModelCommand.self,
             RecordCommand.self,
             BoardsCommand.self,
+            ProfileCommand.self,
             CtlCommand.self,
         ]
     }
