@@ -115,10 +115,11 @@ public final class Profiler {
     public let windows: ProfilerWindowSet
     private let keyIndices: [[Int]]
 
-    public init(experts: [Expert], windows: ProfilerWindowSet) {
+    /// Throws `ProfilerError.data` when an expert needs a framing `windows` was not built for.
+    public init(experts: [Expert], windows: ProfilerWindowSet) throws {
         self.experts = experts
         self.windows = windows
-        keyIndices = experts.map { windows.keyIndices(for: $0.model) }
+        keyIndices = try experts.map { try windows.keyIndices(for: $0.model) }
     }
 
     /// Feeds window `w`'s features to expert `e` and runs it; returns the answer and the time in
@@ -176,18 +177,20 @@ public final class Profiler {
             }
         let labelled = windows.labels.indices.filter { windows.labels[$0] != nil }
         guard !labelled.isEmpty else {
-            throw ProfilerError(.unlabeled, windows.recordings.map(\.path).joined(separator: ","), "no window is labelled")
+            throw ProfilerError(
+                .unlabeled, windows.recordings.map(\.path).joined(separator: ","), "no window is labelled")
         }
         let known = Set(descriptions.flatMap(\.labels))
         if let stray = labelled.lazy.compactMap({ self.windows.labels[$0] }).first(where: { !known.contains($0) }) {
             throw ProfilerError(
                 .data, windows.recordings.map { $0.labelsPath ?? $0.path }.joined(separator: ","),
-                "label class '\(stray)' is not a class of any expert (\(descriptions[0].labels.joined(separator: ", ")))")
+                "label class '\(stray)' is not a class of any expert (\(descriptions[0].labels.joined(separator: ", ")))"
+            )
         }
         var hazardMasks: [Int] = [], successMasks: [Int] = [], truth: [Bool] = []
         let step = max(1, labelled.count / 100)
         for (i, w) in labelled.enumerated() {
-            let label = windows.labels[w]!
+            guard let label = windows.labels[w] else { continue }  // `labelled` holds only labelled windows
             var hm = 0, sm = 0
             for e in experts.indices {
                 let (answer, _) = run(e, window: w)

@@ -22,7 +22,9 @@ public enum ProfilerCPU {
     /// Throws `ProfilerError.unavailable` (69) naming the CPU when the kernel refuses.
     public static func pinCallingThread(to cpu: Int) throws -> cpu_set_t {
         var previous = cpu_set_t()
-        _ = withUnsafeMutableBytes(of: &previous) { linuxSchedGetaffinity(0, $0.count, $0.baseAddress!) }
+        _ = withUnsafeMutableBytes(of: &previous) { bytes in
+            bytes.baseAddress.map { linuxSchedGetaffinity(0, bytes.count, $0) } ?? -1
+        }
         guard cpu >= 0, cpu < MemoryLayout<cpu_set_t>.size * 8 else {
             throw ProfilerError(.unavailable, "--cpu \(cpu)", "not a CPU number")
         }
@@ -43,7 +45,7 @@ public enum ProfilerCPU {
 
     /// sched_setaffinity(0 = the calling thread, mask); 0 or −1 with errno.
     static func setAffinity(_ set: inout cpu_set_t) -> Int32 {
-        withUnsafeBytes(of: &set) { linuxSchedSetaffinity(0, $0.count, $0.baseAddress!) }
+        withUnsafeBytes(of: &set) { bytes in bytes.baseAddress.map { linuxSchedSetaffinity(0, bytes.count, $0) } ?? -1 }
     }
 
     /// A `cpu_set_t` with the given CPUs set (CPU_SET cannot be imported: it is a macro).

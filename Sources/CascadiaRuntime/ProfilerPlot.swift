@@ -37,7 +37,9 @@ public struct SVGChart: Sendable {
         self.yRange = yRange
     }
 
-    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
+    static let palette = [
+        "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
+    ]
 
     /// Tick positions covering [lo, hi] with a step of 1, 2 or 5 × 10^k (about `count` ticks).
     public static func ticks(_ lo: Double, _ hi: Double, count: Int = 6) -> [Double] {
@@ -117,16 +119,22 @@ public struct SVGChart: Sendable {
             """
         // Grid and ticks.
         for t in logX ? Self.logTicks(x0, x1) : Self.ticks(x0, x1) {
-            s += "<line x1=\"\(f(px(t)))\" y1=\"\(f(top))\" x2=\"\(f(px(t)))\" y2=\"\(f(top + plotH))\" stroke=\"#e5e5e5\"/>\n"
-            s += "<text x=\"\(f(px(t)))\" y=\"\(f(top + plotH + 17))\" text-anchor=\"middle\">\(Self.format(t))</text>\n"
+            s +=
+                "<line x1=\"\(f(px(t)))\" y1=\"\(f(top))\" x2=\"\(f(px(t)))\" y2=\"\(f(top + plotH))\" stroke=\"#e5e5e5\"/>\n"
+            s +=
+                "<text x=\"\(f(px(t)))\" y=\"\(f(top + plotH + 17))\" text-anchor=\"middle\">\(Self.format(t))</text>\n"
         }
         for t in Self.ticks(y0, y1, count: 5) {
-            s += "<line x1=\"\(f(left))\" y1=\"\(f(py(t)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(py(t)))\" stroke=\"#e5e5e5\"/>\n"
+            s +=
+                "<line x1=\"\(f(left))\" y1=\"\(f(py(t)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(py(t)))\" stroke=\"#e5e5e5\"/>\n"
             s += "<text x=\"\(f(left - 7))\" y=\"\(f(py(t) + 4))\" text-anchor=\"end\">\(Self.format(t))</text>\n"
         }
-        s += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\" fill=\"none\" stroke=\"black\"/>\n"
-        s += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 18))\" text-anchor=\"middle\" font-size=\"13\">\(Self.escape(xLabel))</text>\n"
-        s += "<text x=\"18\" y=\"\(f(top + plotH / 2))\" text-anchor=\"middle\" font-size=\"13\" transform=\"rotate(-90 18 \(f(top + plotH / 2)))\">\(Self.escape(yLabel))</text>\n"
+        s +=
+            "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\" fill=\"none\" stroke=\"black\"/>\n"
+        s +=
+            "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 18))\" text-anchor=\"middle\" font-size=\"13\">\(Self.escape(xLabel))</text>\n"
+        s +=
+            "<text x=\"18\" y=\"\(f(top + plotH / 2))\" text-anchor=\"middle\" font-size=\"13\" transform=\"rotate(-90 18 \(f(top + plotH / 2)))\">\(Self.escape(yLabel))</text>\n"
         for (i, series) in series.enumerated() {
             let color = Self.palette[i % Self.palette.count]
             var coordinates: [String] = []
@@ -134,15 +142,18 @@ public struct SVGChart: Sendable {
                 if series.steps && j > 0 { coordinates.append("\(f(px(p.x))),\(f(py(series.points[j - 1].y)))") }
                 coordinates.append("\(f(px(p.x))),\(f(py(p.y)))")
             }
-            s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(coordinates.joined(separator: " "))\"/>\n"
+            s +=
+                "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(coordinates.joined(separator: " "))\"/>\n"
             for (j, label) in series.pointLabels.enumerated() where j < series.points.count && !label.isEmpty {
                 let p = series.points[j]
                 s += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"4\" fill=\"\(color)\"/>\n"
-                s += "<text x=\"\(f(px(p.x) + 6))\" y=\"\(f(py(p.y) - 7))\" font-size=\"11\">\(Self.escape(label))</text>\n"
+                s +=
+                    "<text x=\"\(f(px(p.x) + 6))\" y=\"\(f(py(p.y) - 7))\" font-size=\"11\">\(Self.escape(label))</text>\n"
             }
             if legendWidth > 0 {
                 let ly = top + 14 + Double(i) * 20, lx = left + plotW + 16
-                s += "<line x1=\"\(f(lx))\" y1=\"\(f(ly - 4))\" x2=\"\(f(lx + 22))\" y2=\"\(f(ly - 4))\" stroke=\"\(color)\" stroke-width=\"3\"/>\n"
+                s +=
+                    "<line x1=\"\(f(lx))\" y1=\"\(f(ly - 4))\" x2=\"\(f(lx + 22))\" y2=\"\(f(ly - 4))\" stroke=\"\(color)\" stroke-width=\"3\"/>\n"
                 s += "<text x=\"\(f(lx + 28))\" y=\"\(f(ly))\">\(Self.escape(series.name))</text>\n"
             }
         }
@@ -155,7 +166,8 @@ public enum ProfilerPlot {
     /// Empirical CDF of each expert's measured times: P(time ≤ t) against t in ms on a log axis
     /// (experts differ by orders of magnitude and outliers would squash a linear one), one step
     /// line per expert (legend: id and name).
-    public static func latencyCDF(experts: [(id: String, name: String)], samplesMs: [[Double]], title: String) -> String {
+    public static func latencyCDF(experts: [(id: String, name: String)], samplesMs: [[Double]], title: String) -> String
+    {
         let series = zip(experts, samplesMs).map { e, samples -> SVGChart.Series in
             let sorted = samples.sorted()
             var points: [(x: Double, y: Double)] = []

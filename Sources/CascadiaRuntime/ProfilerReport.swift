@@ -142,9 +142,14 @@ public struct ProfilerReport: Sendable {
 
     // MARK: Planner profiles
 
+    private func measuredBehaviour() throws -> ProfilerBehaviour {
+        guard let b = behaviour else { throw ProfilerError(.data, "profile", "no behaviour measured (--timing-only)") }
+        return b
+    }
+
     /// The hazard profile as the planner's type (validated like a file the planner reads).
     public func hazardProfile() throws -> HazardProfile {
-        guard let b = behaviour else { throw ProfilerError(.data, "profile", "no behaviour measured (--timing-only)") }
+        let b = try measuredBehaviour()
         let size = codec.subsetCount
         return try HazardProfile(
             experts: experts, fp: b.fp.map { Self.rounded($0, 6) }, fn: b.fn.map { Self.rounded($0, 6) },
@@ -155,7 +160,7 @@ public struct ProfilerReport: Sendable {
 
     /// The IDK profile as the planner's type.
     public func idkProfile() throws -> IDKProfile {
-        guard let b = behaviour else { throw ProfilerError(.data, "profile", "no behaviour measured (--timing-only)") }
+        let b = try measuredBehaviour()
         return try IDKProfile(
             experts: zip(experts, timings).map { e, t in
                 IDKExpert(id: e.id, name: e.name, timeMs: Self.rounded(t.meanMs, 4), wcetMs: Self.rounded(t.wcetMs, 4))
@@ -191,7 +196,7 @@ public struct ProfilerReport: Sendable {
 
     private var provenanceJSON: ProvenanceJSON {
         let p = provenance
-        func r(_ m: [[Double?]]?) -> [[Double?]]? { m?.map { $0.map { $0.map { Self.rounded($0, 4) } } } }
+        func r(_ m: [[Double?]]) -> [[Double?]] { m.map { $0.map { $0.map { Self.rounded($0, 4) } } } }
         return ProvenanceJSON(
             board: p.board, cpu: p.cpuModel, kernel: p.kernel, date: p.date, statistics: p.statistics,
             runs: p.options.runs, warmup_runs: p.options.warmupRuns, wcet_margin: p.options.wcetMargin,
@@ -205,8 +210,8 @@ public struct ProfilerReport: Sendable {
                     path: $0.path, files: $0.files, labels: $0.labelsPath, windows: $0.windows,
                     labelled_windows: $0.labelledWindows)
             },
-            time_correlation: r(timeCorrelation)!, success_correlation: r(successCorrelation),
-            hazard_correlation: r(hazardCorrelation))
+            time_correlation: r(timeCorrelation), success_correlation: successCorrelation.map(r),
+            hazard_correlation: hazardCorrelation.map(r))
     }
 
     private static func encode<T: Encodable>(_ value: T) throws -> Data {
@@ -258,11 +263,14 @@ public struct ProfilerReport: Sendable {
         }
         let keys = codec.allKeys()
         var counts: [String: Double] = [:]
-        for (mask, key) in keys.enumerated() { counts[key] = behaviour!.probSCounts[mask] }
+        let b = try measuredBehaviour()
+        for (mask, key) in keys.enumerated() { counts[key] = b.probSCounts[mask] }
         return try Self.encode(
             File(
                 source: sourceLine, provenance: provenanceJSON,
-                experts: profile.experts.map { .init(id: $0.id, name: $0.name, time_ms: $0.timeMs, wcet_ms: $0.wcetMs) },
+                experts: profile.experts.map {
+                    .init(id: $0.id, name: $0.name, time_ms: $0.timeMs, wcet_ms: $0.wcetMs)
+                },
                 counts: counts))
     }
 
@@ -274,7 +282,8 @@ public struct ProfilerReport: Sendable {
         text += "# cpu pinned: \(p.options.cpu.map(String.init) ?? "no"); stress threads: \(p.stressThreads)\n"
         for m in p.models { text += "# model \(m.id) \(m.name) \(m.file) sha256 \(m.sha256)\n" }
         for r in p.recordings {
-            text += "# recording \(r.path) (\(r.files.joined(separator: ", "))): \(r.windows) windows, \(r.labelledWindows) labelled\n"
+            text +=
+                "# recording \(r.path) (\(r.files.joined(separator: ", "))): \(r.windows) windows, \(r.labelledWindows) labelled\n"
         }
         return text
     }
@@ -285,6 +294,7 @@ public struct ProfilerReport: Sendable {
     public func profileTSV() throws -> String {
         let profile = try hazardProfile()
         let idk = try idkProfile()
+        let b = try measuredBehaviour()
         let keys = codec.allKeys()
         var text = tsvHeader + "experts\tname\tfp\tfn\twcet_ms\ttcet_ms\ttime_ms\tcount\n"
         for mask in 0..<codec.subsetCount {
@@ -296,7 +306,7 @@ public struct ProfilerReport: Sendable {
                 single ? Self.number(profile.wcetMs(mask)) : mask == 0 ? "0" : "",
                 single ? Self.number(profile.tcetMs(mask)) : mask == 0 ? "0" : "",
                 single ? Self.number(idk.experts[i].timeMs) : "",
-                Self.number(behaviour!.probSCounts[mask], 0),
+                Self.number(b.probSCounts[mask], 0),
             ]
             text += cells.joined(separator: "\t") + "\n"
         }
@@ -307,7 +317,8 @@ public struct ProfilerReport: Sendable {
     public var timingTSV: String {
         var text = tsvHeader + "id\tname\truns\tmin_ms\tmedian_ms\tmean_ms\tp99_ms\tp99.9_ms\tmax_ms\twcet_ms\n"
         for (e, t) in zip(experts, timings) {
-            text += ([e.id, e.name, String(t.samplesMs.count)]
+            text +=
+                ([e.id, e.name, String(t.samplesMs.count)]
                 + [t.minMs, t.medianMs, t.meanMs, t.p99Ms, t.p999Ms, t.maxMs, t.wcetMs].map { Self.number($0) })
                 .joined(separator: "\t") + "\n"
         }
@@ -347,28 +358,34 @@ public struct ProfilerReport: Sendable {
         out += Self.table(
             ["expert", "name", "min", "median=TCET", "mean", "p99", "p99.9", "max", "WCET"],
             zip(experts, timings).map { e, t in
-                [e.id, e.name] + [t.minMs, t.medianMs, t.meanMs, t.p99Ms, t.p999Ms, t.maxMs, t.wcetMs].map { Self.number($0, 3) }
+                [e.id, e.name]
+                    + [t.minMs, t.medianMs, t.meanMs, t.p99Ms, t.p999Ms, t.maxMs, t.wcetMs].map { Self.number($0, 3) }
             })
-        out += "  WCET = max × \(Self.number(provenance.options.wcetMargin, 3)); subset times are sums (sequential on one core)."
+        out +=
+            "  WCET = max × \(Self.number(provenance.options.wcetMargin, 3)); subset times are sums (sequential on one core)."
         if let m = ProfilerStatistics.median(featureMilliseconds), let x = featureMilliseconds.max() {
-            out += "\n  DSP front end per window (shared, not in the expert times): median \(Self.number(m, 3)) ms, max \(Self.number(x, 3)) ms."
+            out +=
+                "\n  DSP front end per window (shared, not in the expert times): median \(Self.number(m, 3)) ms, max \(Self.number(x, 3)) ms."
         }
         out += "\n\nExecution-time correlation (Pearson, per timed round):\n" + Self.matrixText(ids, timeCorrelation)
         if let b = behaviour {
-            out += "\nBehaviour on \(b.windows) labelled windows (\(b.positives) hazard: \(b.hazardClasses.joined(separator: ", "))):\n"
+            out +=
+                "\nBehaviour on \(b.windows) labelled windows (\(b.positives) hazard: \(b.hazardClasses.joined(separator: ", "))):\n"
             out += Self.table(
                 ["expert", "FP", "FN", "success"],
                 ids.indices.map { i in
-                    [ids[i], Self.number(b.fp[1 << i]), Self.number(b.fn[1 << i]),
-                     Self.number(b.successSeries(i).reduce(0, +) / Double(max(1, b.windows)))]
+                    [
+                        ids[i], Self.number(b.fp[1 << i]), Self.number(b.fn[1 << i]),
+                        Self.number(b.successSeries(i).reduce(0, +) / Double(max(1, b.windows))),
+                    ]
                 })
             let full = codec.subsetCount - 1
             out += "  all experts (OR): FP \(Self.number(b.fp[full])), FN \(Self.number(b.fn[full])); "
             out += "no expert classifies \(Self.number(b.probSCounts[0], 0)) windows (Prob-S[∅])\n"
             out += "\nBehaviour correlation: success (correct without IDK), Pearson per window:\n"
-            out += Self.matrixText(ids, successCorrelation!)
+            out += Self.matrixText(ids, successCorrelation ?? [])
             out += "\nBehaviour correlation: hazard output, Pearson per window:\n"
-            out += Self.matrixText(ids, hazardCorrelation!)
+            out += Self.matrixText(ids, hazardCorrelation ?? [])
         }
         return out
     }

@@ -40,10 +40,17 @@ public final class ProfilerWindowSet {
 
     public var count: Int { features.count }
 
-    /// The feature-key index of each modality of `model` (as `keys` orders them).
-    public func keyIndices(for model: ExpertModel) -> [Int] {
+    /// The feature-key index of each modality of `model` (as `keys` orders them); throws
+    /// `ProfilerError.data` for a model whose framing this set was not built for.
+    public func keyIndices(for model: ExpertModel) throws -> [Int] {
         let d = model.description
-        return d.framing.modalities.map { m in keys.firstIndex(of: FeatureKey(m, intervals: d.framing.intervals))! }
+        return try d.framing.modalities.map { m in
+            guard let k = keys.firstIndex(of: FeatureKey(m, intervals: d.framing.intervals)) else {
+                throw ProfilerError(
+                    .data, model.path, "modality '\(m.name)': these windows hold no features of its framing")
+            }
+            return k
+        }
     }
 
     /// Loads every recording directory. `requireLabels`: a directory without any label file is a
@@ -198,7 +205,9 @@ public final class ProfilerWindowSet {
     private static func exhausted(_ sources: [ReplaySource], _ assembler: WindowAssembler) -> Bool {
         var finished = [Bool]()
         for source in sources {
-            if case .finished = source.stream.ring.acquireRead(maxFrames: 1) { finished.append(true) } else {
+            if case .finished = source.stream.ring.acquireRead(maxFrames: 1) {
+                finished.append(true)
+            } else {
                 finished.append(false)
             }
         }
@@ -210,16 +219,18 @@ public final class ProfilerWindowSet {
     /// The class covering the largest part of [from, to) (the earliest such label on ties), or nil
     /// when no label overlaps it.
     public static func majorityLabel(_ labels: [Label], from: Double, to: Double) -> String? {
-        var cover: [String: Double] = [:]
-        var order: [String] = []
+        var cover: [(className: String, seconds: Double)] = []  // in order of first appearance
         for l in labels {
             let overlap = min(l.endSeconds, to) - max(l.startSeconds, from)
             guard overlap > 0 else { continue }
-            if cover[l.className] == nil { order.append(l.className) }
-            cover[l.className, default: 0] += overlap
+            if let i = cover.firstIndex(where: { $0.className == l.className }) {
+                cover[i].seconds += overlap
+            } else {
+                cover.append((l.className, overlap))
+            }
         }
-        var best: String? = nil
-        for c in order where best == nil || cover[c]! > cover[best!]! { best = c }
-        return best
+        var best: (className: String, seconds: Double)? = nil
+        for c in cover where best.map({ c.seconds > $0.seconds }) ?? true { best = c }
+        return best?.className
     }
 }

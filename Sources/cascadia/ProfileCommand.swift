@@ -61,7 +61,9 @@ enum ProfileCommand: Command {
         var seen = Set<String>()
         var i = 0
         func int(_ name: String, _ text: String, min: Int) throws -> Int {
-            guard let v = Int(text), v >= min else { throw UsageError("--\(name): '\(text)' is not an integer ≥ \(min)") }
+            guard let v = Int(text), v >= min else {
+                throw UsageError("--\(name): '\(text)' is not an integer ≥ \(min)")
+            }
             return v
         }
         func list(_ text: String) -> [String] {
@@ -83,11 +85,16 @@ enum ProfileCommand: Command {
                 if name == "stress" { a.options.stress = true } else { a.timingOnly = true }
                 continue
             }
-            let known = ["models", "experts", "recordings", "runs", "warmup", "cpu", "wcet-margin", "hazard-classes", "board", "out", "plots"]
+            let known = [
+                "models", "experts", "recordings", "runs", "warmup", "cpu", "wcet-margin", "hazard-classes", "board",
+                "out", "plots",
+            ]
             guard known.contains(name) else { throw UsageError("unknown option --\(name)") }
             guard name == "recordings" || seen.insert(name).inserted else { throw UsageError("--\(name) given twice") }
             let value: String
-            if let inline { value = inline } else {
+            if let inline {
+                value = inline
+            } else {
                 guard i < arguments.count else { throw UsageError("--\(name) needs a value") }
                 value = arguments[i]
                 i += 1
@@ -95,19 +102,25 @@ enum ProfileCommand: Command {
             switch name {
             case "models": a.models = value
             case "experts":
-                a.experts = list(value)
-                guard !a.experts!.isEmpty else { throw UsageError("--experts: no expert named") }
+                let experts = list(value)
+                guard !experts.isEmpty else { throw UsageError("--experts: no expert named") }
+                a.experts = experts
             case "recordings": a.recordings.append(value)
             case "runs": a.options.runs = try int(name, value, min: 1)
             case "warmup": a.options.warmupRuns = try int(name, value, min: 0)
             case "cpu": a.options.cpu = try int(name, value, min: 0)
             case "wcet-margin":
-                guard let v = Double(value), v >= 1, v.isFinite else { throw UsageError("--wcet-margin: '\(value)' is not a number ≥ 1") }
+                guard let v = Double(value), v >= 1, v.isFinite else {
+                    throw UsageError("--wcet-margin: '\(value)' is not a number ≥ 1")
+                }
                 a.options.wcetMargin = v
             case "hazard-classes":
-                a.options.hazardClasses = list(value)
-                guard !a.options.hazardClasses!.isEmpty else { throw UsageError("--hazard-classes: no class named") }
-            case "board": a.board = value
+                let classes = list(value)
+                guard !classes.isEmpty else { throw UsageError("--hazard-classes: no class named") }
+                a.options.hazardClasses = classes
+            case "board":
+                guard !value.isEmpty else { throw UsageError("--board: empty name") }
+                a.board = value
             case "out": a.out = value
             default: a.plots = value
             }
@@ -126,9 +139,11 @@ enum ProfileCommand: Command {
         var models = try paths.map { try ExpertModel(path: $0) }
         if let experts {
             models = try experts.map { wanted in
-                guard let m = models.first(where: { $0.description.id == wanted || $0.description.name == wanted }) else {
+                guard let m = models.first(where: { $0.description.id == wanted || $0.description.name == wanted })
+                else {
                     throw UsageError(
-                        "--experts: no model with id or name '\(wanted)' in \(directory) (\(models.map(\.description.id).joined(separator: ", ")))")
+                        "--experts: no model with id or name '\(wanted)' in \(directory) (\(models.map(\.description.id).joined(separator: ", ")))"
+                    )
                 }
                 return m
             }
@@ -153,12 +168,13 @@ enum ProfileCommand: Command {
             progress: { progress.update("windows", $0, $1) })
         progress.done("windows", "\(windows.count) windows from \(directories.count) recording(s)")
         let experts = try models.map { try Expert(model: $0) }
-        let profiler = Profiler(experts: experts, windows: windows)
+        let profiler = try Profiler(experts: experts, windows: windows)
         var behaviour: ProfilerBehaviour? = nil
         if !a.timingOnly {
-            behaviour = try profiler.measureBehaviour(
+            let measured = try profiler.measureBehaviour(
                 hazardClasses: a.options.hazardClasses, progress: { progress.update("behaviour", $0, $1) })
-            progress.done("behaviour", "\(behaviour!.windows) labelled windows")
+            progress.done("behaviour", "\(measured.windows) labelled windows")
+            behaviour = measured
         }
         let times = try profiler.measureTimes(a.options, progress: { progress.update("timing", $0, $1) })
         progress.done("timing", "\(a.options.runs) rounds × \(experts.count) experts")

@@ -31,7 +31,9 @@ enum SVGCheck {
 /// `cascadia profile` run as a built binary on the shipped models and recordings (few runs).
 @Suite struct ProfileCommandTests {
     static func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-profile-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cascadia-profile-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
@@ -56,7 +58,8 @@ enum SVGCheck {
         for file in ["profile.json", "idk-profile.json", "profile.tsv", "timing.tsv", "latency-cdf.svg"] {
             #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file)")
         }
-        let profile = try HazardProfile(data: try Data(contentsOf: URL(fileURLWithPath: out + "/profile.json")), file: "p")
+        let profile = try HazardProfile(
+            data: try Data(contentsOf: URL(fileURLWithPath: out + "/profile.json")), file: "p")
         #expect(profile.experts.map(\.id) == ["E", "G", "D"] && profile.timesAreAdditive)
         #expect(profile.source?.contains("on test-board") == true)
         // The planner reads every profile written, unchanged.
@@ -80,7 +83,8 @@ enum SVGCheck {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for file in ["acoustic.flac", "seismic.mseed"] {
             try FileManager.default.copyItem(
-                atPath: CLIHarness.repoRoot.appendingPathComponent("recordings/rapid/" + file).path, toPath: dir + "/" + file)
+                atPath: CLIHarness.repoRoot.appendingPathComponent("recordings/rapid/" + file).path,
+                toPath: dir + "/" + file)
         }
         let r = try CLIHarness.run(["profile", "--experts", "G", "--recordings", dir, "--runs", "3"])
         #expect(r.status == 65)
@@ -102,8 +106,14 @@ enum SVGCheck {
             (["--runs", "3", "--runs", "4"], 64, "--runs given twice"),
             (["--wcet-margin", "0.5"], 64, "--wcet-margin: '0.5' is not a number ≥ 1"),
             (["--models", "/nonexistent"], 65, "/nonexistent: cannot list the models directory"),
-            (["--models", "Tests/CascadiaModelsTests/Golden", "--experts", "Z"], 64, "--experts: no model with id or name 'Z'"),
-            (["--models", "Tests/CascadiaModelsTests/Golden", "--recordings", "/nonexistent"], 65, "/nonexistent: no such recordings directory"),
+            (
+                ["--models", "Tests/CascadiaModelsTests/Golden", "--experts", "Z"], 64,
+                "--experts: no model with id or name 'Z'"
+            ),
+            (
+                ["--models", "Tests/CascadiaModelsTests/Golden", "--recordings", "/nonexistent"], 65,
+                "/nonexistent: no such recordings directory"
+            ),
         ] {
             let r = try CLIHarness.run(["profile"] + arguments)
             #expect(r.status == code, "\(arguments): \(r.stderr)")
@@ -115,9 +125,23 @@ enum SVGCheck {
         #expect(top.stdout.contains("  profile "))
     }
 
+    /// On a terminal the progress is a redrawn bar: run under util-linux `script`, which gives the
+    /// command a pseudo-terminal.
+    @Test(.enabled(if: shipped && FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) and the shipped data"))
+    func progressBarOnATerminal() throws {
+        let command = [CLIHarness.binary.path, "profile", "--experts", "G", "--recordings", "recordings/rapid", "--runs", "40", "--timing-only"]
+        let r = try CLIHarness.run(["-qec", command.joined(separator: " "), "/dev/null"], executable: "/usr/bin/script")
+        #expect(r.status == 0, "\(r.stdout)")
+        #expect(r.stdout.contains("\rtiming     [") && r.stdout.contains("] 40/50") && r.stdout.contains("[#"))
+        #expect(r.stdout.contains("\r\u{1B}[Kprofile: timing done: 40 rounds × 1 experts"))
+    }
+
     @Test(.enabled(if: shipped, "shipped recordings/ and models/ not present"))
     func unusableCPUIsUnavailable() throws {
-        let r = try CLIHarness.run(["profile", "--experts", "G", "--recordings", "recordings/rapid", "--runs", "1", "--timing-only", "--cpu", "1000"])
+        let r = try CLIHarness.run([
+            "profile", "--experts", "G", "--recordings", "recordings/rapid", "--runs", "1", "--timing-only", "--cpu",
+            "1000",
+        ])
         #expect(r.status == 69)
         #expect(r.stderr.contains("--cpu 1000: sched_setaffinity failed"))
     }

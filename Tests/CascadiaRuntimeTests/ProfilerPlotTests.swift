@@ -27,7 +27,9 @@ enum SVGRenderer {
     /// Width and height from a PNG's IHDR chunk.
     static func size(_ png: Data) -> (Int, Int)? {
         let b = [UInt8](png)
-        guard b.count > 24, b[0..<8] == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], b[12..<16] == [0x49, 0x48, 0x44, 0x52] else {
+        guard b.count > 24, b[0..<8] == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A],
+            b[12..<16] == [0x49, 0x48, 0x44, 0x52]
+        else {
             return nil
         }
         func be(_ i: Int) -> Int { b[i..<(i + 4)].reduce(0) { $0 << 8 | Int($1) } }
@@ -54,11 +56,15 @@ enum SVGRenderer {
         #expect(Self.cdf.contains(">execution time (ms, log scale)</text>") && Self.cdf.contains(">P(time ≤ t)</text>"))
         #expect(Self.cdf.contains(">A deepsense_both</text>") && Self.cdf.contains("cnn_seismic &lt;x&amp;y&gt;"))
         #expect(Self.cdf.components(separatedBy: "<polyline").count == 3)
-        #expect(Self.pareto.contains(">latency budget L (ms)</text>") && Self.pareto.contains(">false-positive rate</text>"))
+        #expect(
+            Self.pareto.contains(">latency budget L (ms)</text>") && Self.pareto.contains(">false-positive rate</text>")
+        )
         for label in ["CD", "ACE", "ABE", "ABC"] { #expect(Self.pareto.contains(">\(label)</text>")) }
     }
 
-    @Test(.enabled(if: SVGRenderer.path != nil, "rsvg-convert not installed (Debian librsvg2-bin); SVG rendering not checked"))
+    @Test(
+        .enabled(
+            if: SVGRenderer.path != nil, "rsvg-convert not installed (Debian librsvg2-bin); SVG rendering not checked"))
     func svgsRenderToNonTrivialPNGs() throws {
         var pngs: [Data] = []
         for svg in [Self.cdf, Self.pareto] {

@@ -9,7 +9,7 @@ import Testing
         try ProfilerFixtures.writeRecording(in: dir)
         let models = try ProfilerFixtures.modelPaths.map { try ExpertModel(path: $0) }
         let windows = try ProfilerWindowSet(recordingDirectories: [dir], models: models, requireLabels: true)
-        return (Profiler(experts: try models.map { try Expert(model: $0) }, windows: windows), dir)
+        return (try Profiler(experts: try models.map { try Expert(model: $0) }, windows: windows), dir)
     }
 
     /// The recorded decisions equal a fresh expert's answers on features computed directly from the

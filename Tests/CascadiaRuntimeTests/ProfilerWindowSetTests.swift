@@ -15,17 +15,21 @@ import Testing
         let set = try ProfilerWindowSet(recordingDirectories: [dir], models: models, requireLabels: true)
         // 12 s, window 2 s, hop 1 s: windows start at 0…10 s.
         #expect(set.count == 11)
-        #expect(set.recordings == [
-            ProfilerRecording(path: dir, files: ["acoustic.flac", "seismic.mseed"], labelsPath: dir + "/labels.csv", windows: 11, labelledWindows: 11)
-        ])
+        #expect(
+            set.recordings == [
+                ProfilerRecording(
+                    path: dir, files: ["acoustic.flac", "seismic.mseed"], labelsPath: dir + "/labels.csv", windows: 11,
+                    labelledWindows: 11)
+            ])
         // Majority over [k, k+2); ties go to the earlier label (k = 2, 5, 8).
-        #expect(set.labels == [
-            "background", "background", "background", "vehicle", "vehicle", "vehicle", "footsteps", "footsteps",
-            "footsteps", "background", "background",
-        ])
+        #expect(
+            set.labels == [
+                "background", "background", "background", "vehicle", "vehicle", "vehicle", "footsteps", "footsteps",
+                "footsteps", "background", "background",
+            ])
         // Both test models read acoustic at 8 kHz and seismic at 100 Hz with different FFT framings.
         #expect(set.keys.count == 4)
-        #expect(set.keyIndices(for: models[0]) == [0, 1] && set.keyIndices(for: models[1]) == [2, 3])
+        #expect(try set.keyIndices(for: models[0]) == [0, 1] && set.keyIndices(for: models[1]) == [2, 3])
         // The features of window k are the front end's output on exactly the samples of [k, k+2).
         let (acoustic, seismic) = ProfilerFixtures.signals(seconds: 12, seed: 1)
         for k in [0, 4, 10] {
@@ -70,7 +74,8 @@ import Testing
         #expect {
             try ProfilerWindowSet(recordingDirectories: [parent + "/a"], models: try Self.models(), requireLabels: true)
         } throws: { error in
-            (error as? ProfilerError)?.description == parent + "/a: no seismic recording (the experts need seismic at 100 Hz)"
+            (error as? ProfilerError)?.description == parent
+                + "/a: no seismic recording (the experts need seismic at 100 Hz)"
         }
     }
 
