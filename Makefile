@@ -47,13 +47,17 @@ test-swift:
 test-c:
 	@if [ -f tests/c/Makefile ]; then $(MAKE) -C tests/c; fi
 
+# Replays the shipped recordings through the shipped experts with the shipped plans (made by
+# `cascadia plan` from the measured profile models/profile.json, see docs/runtime.md) and prints
+# each run's summary table (detections, accuracy and confusion matrix against the labels,
+# deadline misses, escapes, latency, predicted vs measured expected duration), then one overview
+# table per plan.
+DEMO_RECORDINGS := recordings/steady recordings/rapid
+DEMO_PLANS      := plans/hazard-60ms.json plans/idk-0.55.json
 demo: build
-	@echo "== hazard plan (static, H=0.086, L=60 ms) on the shipped profile"
-	$(BIN) plan hazard --profile profiles/multimodal-hazard-profile.tsv --max-fn 0.086 --budget-ms 60 --policy static
-	@echo "== hazard plan (adaptive, H=0.086, L=60 ms)"
-	$(BIN) plan hazard --profile profiles/multimodal-hazard-profile.tsv --max-fn 0.086 --budget-ms 60 --policy adaptive
-	@echo "== Pareto front of FP against budget (H=0.086)"
-	$(BIN) plan pareto --profile profiles/multimodal-hazard-profile.tsv --max-fn 0.086
+	@for p in $(DEMO_PLANS); do \
+	  $(BIN) replay $(DEMO_RECORDINGS) --plan $$p --models models --fast --quiet || exit $$?; echo; \
+	done
 
 bench: build
 	$(SWIFT) build -c release --product cascadia-bench $(SWIFT_FLAGS)

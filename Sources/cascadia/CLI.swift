@@ -28,8 +28,9 @@ enum CLI {
             ModelCommand.self,
             RecordCommand.self,
             BoardsCommand.self,
-            ProfileCommand.self,
             CtlCommand.self,
+            ProfileCommand.self,
+            ReplayCommand.self,
         ]
     }
 
