@@ -6,7 +6,7 @@ import Synchronization
 /// Set by SIGTERM/SIGINT; read by the recording loop.
 private let stopSignal = Atomic<Int32>(0)
 
-/// `cascadia record --source SPEC … --out DIR [--rotate-s N]`: captures streams to rotating
+/// `cascadia record --board FILE|--source SPEC … --out DIR [--rotate-s N]`: captures streams to rotating
 /// FLAC/WAV + miniSEED files until SIGTERM/SIGINT or the end of every source.
 enum RecordCommand: Command {
     static let name = "record"
@@ -14,6 +14,7 @@ enum RecordCommand: Command {
 
     static let help = """
         usage: cascadia record --source SPEC [--source SPEC …] --out DIR [options]
+               cascadia record --board FILE --out DIR [options]
 
         Records every source until SIGTERM or SIGINT (or until all sources end), then flushes and
         fsyncs every file. Acoustic streams go to FLAC (or WAV), seismic streams to Steim-2 miniSEED;
@@ -27,6 +28,8 @@ enum RecordCommand: Command {
           shake:udp:8888[,channel=EHZ,rate=100]                   Raspberry Shake datacast
 
         options:
+          --board FILE        record the acoustic and seismic sources of a board file (boards/*.json),
+                              with the file's rates, channels, ALSA period/buffer and replay speed
           --out DIR           output directory (created if missing)
           --rotate-s N        seconds of stream time per file (default 600)
           --format flac|wav   acoustic container (default flac)
@@ -42,6 +45,7 @@ enum RecordCommand: Command {
 
     struct Options {
         var sources: [String] = []
+        var board: String?
         var out: String?
         var recorder = RecorderOptions(directory: "")
         var alsa = ALSACaptureOptions()
@@ -74,6 +78,7 @@ enum RecordCommand: Command {
             let flag = arguments[i]
             switch flag {
             case "--source": o.sources.append(try value(flag))
+            case "--board": o.board = try value(flag)
             case "--out": o.out = try value(flag)
             case "--rotate-s": o.recorder.rotateSeconds = try number(flag)
             case "--format":
@@ -91,7 +96,9 @@ enum RecordCommand: Command {
             }
             i += 1
         }
-        guard !o.sources.isEmpty else { throw UsageError("at least one --source is required") }
+        guard !o.sources.isEmpty || o.board != nil else {
+            throw UsageError("at least one --source (or a --board file) is required")
+        }
         guard let out = o.out else { throw UsageError("--out DIR is required") }
         o.recorder.directory = out
         return o
@@ -117,7 +124,11 @@ enum RecordCommand: Command {
             return .ok
         }
         let options = try parse(arguments)
-        let sources = try options.sources.map { try makeSource($0, options) }
+        var sources = try options.sources.map { try makeSource($0, options) }
+        if let board = options.board {
+            // A board file's streams carry their own rates, channels and replay speed (exit 78 on a bad file).
+            sources += try BoardConfig.load(path: board).makeSources().map(\.source)
+        }
         for source in sources { try source.open() }
         let recorder = try Recorder(sources: sources, options: options.recorder)
         signal(SIGTERM) { stopSignal.store($0, ordering: .relaxed) }

@@ -148,4 +148,31 @@ private func readBack(_ dir: String, label: String) throws -> (samples: [Int32],
         #expect(
             try Binary.run(["record", "--source", "file:x.wav", "--out", dir.path, "--rotate-s", "0"]).status == 64)
     }
+
+    /// `--board FILE` records the board's streams: a board naming a 3 s WAV replayed as fast as
+    /// possible (speed 0) ends by itself, and the file on disk holds exactly the input samples.
+    @Test func aBoardFileNamesTheSourcesToRecord() throws {
+        let dir = try TemporaryDirectory()
+        let input = (0..<24_000).map { Int16(truncatingIfNeeded: $0 &* 7) }
+        try TestRecordings.writeSound(dir.path + "/in.wav", .wav, rateHz: 8000, channels: 1, samples: input)
+        let board = """
+            {"board": "test", "acoustic": {"source": "file:in.wav", "sample_rate_hz": 8000},
+             "budget_ms": 60, "plan": "plan.json", "replay": {"speed": 0}}
+            """
+        try board.write(toFile: dir.path + "/board.json", atomically: true, encoding: .utf8)
+        let result = try Binary.run(["record", "--board", dir.path + "/board.json", "--out", dir.path + "/o"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let back = try readBack(dir.path + "/o", label: "in")  // files are named after the source
+        #expect(back.samples.count == input.count)
+        let identical = back.samples == input.map { Int32($0) }
+        #expect(identical)
+    }
+
+    @Test func aBadBoardFileExits78() throws {
+        let dir = try TemporaryDirectory()
+        try "{\"board\": 1}".write(toFile: dir.path + "/board.json", atomically: true, encoding: .utf8)
+        let result = try Binary.run(["record", "--board", dir.path + "/board.json", "--out", dir.path + "/o"])
+        #expect(result.status == 78)
+        #expect(result.stderr.hasPrefix("cascadia record: \(dir.path)/board.json"))
+    }
 }
