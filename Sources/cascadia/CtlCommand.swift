@@ -131,12 +131,14 @@ enum CtlCommand: Command {
         if json { print(line) }
         if let failed = failure(reply) { return failed }
         guard !json, let report = reply.tune else { return .ok }
-        print("k  windows  mean ms  p99 ms  classified  misses")
+        print("k  windows  expert ms  mean ms  p99 ms  classified  accuracy  misses")
         for row in report.rows {
+            let accuracy = row.accuracy.map { String(format: "%9.3f", $0) } ?? "        -"
             print(
                 String(
-                    format: "%-2d %8d %8.2f %7.2f %11.3f %7d", row.k, row.windows, row.meanLatencyMilliseconds,
-                    row.p99LatencyMilliseconds, row.classifiedFraction, row.deadlineMisses))
+                    format: "%-2d %8d %10.2f %8.2f %7.2f %11.3f ", row.k, row.windows, row.meanExpertMilliseconds,
+                    row.meanLatencyMilliseconds, row.p99LatencyMilliseconds, row.classifiedFraction)
+                    + accuracy + String(format: " %7d", row.deadlineMisses))
         }
         print("applied k \(report.chosenK)")
         return .ok
