@@ -47,13 +47,16 @@ test-swift:
 test-c:
 	@if [ -f tests/c/Makefile ]; then $(MAKE) -C tests/c; fi
 
+# Replays the shipped recordings through the shipped experts with the shipped plans (made by
+# `cascadia plan` from the measured profile models/profile.json, see docs/runtime.md) and prints
+# each run's summary table: detections, accuracy and confusion matrix against the labels,
+# deadline misses, escapes, latency, predicted vs measured expected duration.
+DEMO_RECORDINGS := recordings/steady recordings/rapid
+DEMO_PLANS      := plans/hazard-60ms.json plans/idk-0.55.json
 demo: build
-	@echo "== hazard plan (static, H=0.086, L=60 ms) on the shipped profile"
-	$(BIN) plan hazard --profile profiles/multimodal-hazard-profile.tsv --max-fn 0.086 --budget-ms 60 --policy static
-	@echo "== hazard plan (adaptive, H=0.086, L=60 ms)"
-	$(BIN) plan hazard --profile profiles/multimodal-hazard-profile.tsv --max-fn 0.086 --budget-ms 60 --policy adaptive
-	@echo "== Pareto front of FP against budget (H=0.086)"
-	$(BIN) plan pareto --profile profiles/multimodal-hazard-profile.tsv --max-fn 0.086
+	@for r in $(DEMO_RECORDINGS); do for p in $(DEMO_PLANS); do \
+	  $(BIN) replay $$r --plan $$p --models models --fast --quiet || exit $$?; echo; \
+	done; done
 
 bench: build
 	$(SWIFT) build -c release --product cascadia-bench $(SWIFT_FLAGS)
@@ -127,6 +130,36 @@ test-deploy:
 clean:
 	rm -rf .build
 
+# ---- training (owner: training toolchain; offline, Python under training/) -------------------
+TRAIN_PY   := training/.venv/bin/python
+TRAIN_SEED ?= 7
+
+.PHONY: training-venv models onnx recordings golden-experts
+
+training-venv: $(TRAIN_PY)
+$(TRAIN_PY): training/requirements.txt
+	python3 -m venv training/.venv
+	training/.venv/bin/pip install -q -r training/requirements.txt
+	touch $(TRAIN_PY)
+
+# Regenerate the synthetic data, retrain the seven experts, re-export models/, cards, recordings,
+# golden vectors and the ONNX QDQ twins (a few minutes on 2 cores).
+models: training-venv
+	cd training && .venv/bin/python -m cascadia_train.train --refresh-data --epochs 12 --seed $(TRAIN_SEED) --threads 1
+	cd training && .venv/bin/python -m cascadia_train.export --seed $(TRAIN_SEED)
+	cd training && .venv/bin/python -m cascadia_train.profile
+	$(MAKE) recordings golden-experts onnx
+
+recordings: training-venv
+	cd training && .venv/bin/python -m cascadia_train.recordings
+
+golden-experts: training-venv
+	cd training && .venv/bin/python golden/make_golden.py
+
+# ONNX int8 QDQ exports of the shipped experts into models/onnx/ (git-ignored).
+onnx: training-venv
+	cd training && .venv/bin/python -m cascadia_train.onnx_export
+
 # --- executor (CascadiaRuntime) -------------------------------------------------------------
 # Executor benchmark with heap-allocation counting: the bench's malloc-family definitions
 # interpose on libc's only when exported, hence --export-dynamic; separate build dir so the
@@ -147,36 +180,6 @@ test-tsan-executor: test-tsan
 	  --filter '$(EXECUTOR_TSAN_SUITES)' $(SWIFT_FLAGS)
 # --- end executor ---------------------------------------------------------------------------
 
-# ---- training (owner: training toolchain; offline, Python under training/) -------------------
-TRAIN_PY   := training/.venv/bin/python
-TRAIN_SEED ?= 7
-
-.PHONY: training-venv models onnx recordings golden-experts
-
-training-venv: $(TRAIN_PY)
-$(TRAIN_PY): training/requirements.txt
-	python3 -m venv training/.venv
-	training/.venv/bin/pip install -q -r training/requirements.txt
-	touch $(TRAIN_PY)
-
-# Regenerate the synthetic data, retrain the seven experts, re-export models/, cards, recordings,
-# golden vectors and the ONNX QDQ twins (a few minutes on 2 cores).
-models: training-venv
-	cd training && .venv/bin/python -m cascadia_train.train --refresh-data --epochs 12 --seed $(TRAIN_SEED) --threads 2
-	cd training && .venv/bin/python -m cascadia_train.export --seed $(TRAIN_SEED)
-	cd training && .venv/bin/python -m cascadia_train.profile
-	$(MAKE) recordings golden-experts onnx
-
-recordings: training-venv
-	cd training && .venv/bin/python -m cascadia_train.recordings
-
-golden-experts: training-venv
-	cd training && .venv/bin/python golden/make_golden.py
-
-# ONNX int8 QDQ exports of the shipped experts into models/onnx/ (git-ignored).
-onnx: training-venv
-	cd training && .venv/bin/python -m cascadia_train.onnx_export
-
 # ---- models (CascadiaModels): model-file mutation suite under AddressSanitizer ----
 .PHONY: test-asan
 test: test-asan
@@ -196,3 +199,16 @@ test-tsan:
 	CASCADIA_RING_STRESS_SAMPLES=10000000 TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread \
 	  --scratch-path .build/tsan --filter '$(TSAN_SUITES)' $(SWIFT_FLAGS)
 # --- end io ----------------------------------------------------------------------------------------
+# --- profiler: re-measure the shipped profile on this machine and re-plan the demo plans ----------
+# docs/profiling.md explains the statistics. PROFILE_BOARD (free text) names the board in the
+# provenance; unset, the profiler reads /proc/device-tree/model or the DMI product name.
+PROFILE_BOARD ?=
+.PHONY: profile
+profile: build
+	$(BIN) profile --models models --recordings recordings --runs 1000 --warmup 20 --cpu 1 \
+	  $(if $(PROFILE_BOARD),--board "$(PROFILE_BOARD)") --out models --plots docs/img
+	$(BIN) plan hazard --profile models/profile.json --max-fn 0.086 --budget-ms 60  --policy adaptive --out plans/hazard-60ms.json
+	$(BIN) plan hazard --profile models/profile.json --max-fn 0.086 --budget-ms 150 --policy adaptive --out plans/hazard-150ms.json
+	$(BIN) plan idk --profile models/idk-profile.json --min-success 0.55 --deadline-ms 150 --out plans/idk-0.55.json
+	$(BIN) plan pareto --profile models/profile.json --max-fn 0.086 --format svg --out docs/img/pareto-measured.svg
+# --- end profiler ----------------------------------------------------------------------------------

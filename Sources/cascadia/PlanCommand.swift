@@ -1,4 +1,5 @@
 import CascadiaCore
+import CascadiaRuntime
 import Foundation
 
 /// `cascadia plan hazard|idk|pareto …`: synthesizes a plan from a profile and prints or writes it.
@@ -9,7 +10,7 @@ enum PlanCommand: Command {
     static let usage = """
         usage: cascadia plan hazard --profile FILE --max-fn H --budget-ms L [--policy static|typical|adaptive] [--format text|json] [--out FILE]
                cascadia plan idk    --profile FILE --min-success P [--deadline-ms D] [--assume arbitrary|independent|fully-dependent] [--format text|json] [--out FILE]
-               cascadia plan pareto --profile FILE --max-fn H [--policy static|typical|adaptive] [--format text|json] [--out FILE]
+               cascadia plan pareto --profile FILE --max-fn H [--policy static|typical|adaptive] [--format text|json|svg] [--out FILE]
 
         Run 'cascadia plan <kind> --help' for details. Exit codes: 0 ok, 64 usage, 65 bad profile or no feasible plan.
         """
@@ -35,6 +36,8 @@ enum PlanCommand: Command {
 /// Output format of the plan subcommands.
 enum PlanFormat: String {
     case text, json
+    /// A picture (SVG); only `plan pareto` draws one.
+    case svg
 }
 
 /// `--name value` / `--name=value` options with a fixed set of allowed names.
@@ -92,6 +95,15 @@ struct PlanOptions {
 
     var format: PlanFormat { get throws { try choice("format", default: PlanFormat.text) } }
 
+    /// `format`, refusing `svg` for the subcommands that have no picture.
+    var textOrJSON: PlanFormat {
+        get throws {
+            let format = try format
+            guard format != .svg else { throw UsageError("--format svg is only available for 'cascadia plan pareto'") }
+            return format
+        }
+    }
+
     /// Reads the `--profile` file's bytes.
     func profileData() throws -> (Data, String) {
         let path = try required("profile")
@@ -101,7 +113,8 @@ struct PlanOptions {
         return (data, path)
     }
 
-    /// Prints `json` or `text` per `--format` and writes `json` to `--out` when given.
+    /// Prints `json` or `text` per `--format` (`svg` prints `text`) and writes `json` to `--out` when
+    /// given (`plan pareto --format svg` passes the SVG as both).
     func emit(json: Data, text: () -> String) throws {
         if let out = values["out"] {
             do { try json.write(to: URL(fileURLWithPath: out)) } catch {
@@ -110,7 +123,7 @@ struct PlanOptions {
         }
         switch try format {
         case .json: print(String(decoding: json, as: UTF8.self))
-        case .text: print(text(), terminator: "")
+        case .text, .svg: print(text(), terminator: "")
         }
     }
 }
@@ -146,7 +159,7 @@ enum PlanHazard {
         let maxFN = try options.requiredNumber("max-fn")
         let budget = try options.requiredNumber("budget-ms")
         let policy = try options.choice("policy", default: HazardPolicy.static)
-        _ = try options.format
+        _ = try options.textOrJSON
         let (data, file) = try options.profileData()
         let profile = try HazardProfile(data: data, file: file)
         let planner = try HazardPlanner(profile: profile, maxFN: maxFN)
@@ -185,7 +198,7 @@ enum PlanIDK {
         let minSuccess = try options.requiredNumber("min-success")
         let deadline = try options.number("deadline-ms")
         let assume = try options.choice("assume", default: IDKAssumption.arbitrary)
-        _ = try options.format
+        _ = try options.textOrJSON
         let (data, file) = try options.profileData()
         let profile = try IDKProfile(data: data, file: file)
         let planner = IDKPlanner(profile: profile)
@@ -208,8 +221,9 @@ enum PlanPareto {
         --profile FILE   hazard profile: JSON or a TSV/CSV table (docs/planner.md)
         --max-fn H       FN bound, 0 < H ≤ 1
         --policy P       static (default), typical or adaptive
-        --format F       text (default) or json
-        --out FILE       also write the front (JSON) to FILE
+        --format F       text (default), json, or svg (a step plot of FP against L, each step
+                         labelled with its expert set)
+        --out FILE       also write the front to FILE (JSON; the SVG with --format svg)
         """
 
     struct Output: Encodable {
@@ -235,6 +249,15 @@ enum PlanPareto {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let json = try encoder.encode(Output(policy: policy, maxFN: maxFN, front: front))
+        if try options.format == .svg {
+            let separator = profile.codec.singleCharacterIDs ? "" : "+"
+            let svg = ProfilerPlot.paretoFront(
+                budgetsMs: front.map(\.budgetMs), fp: front.map(\.fp),
+                labels: front.map { $0.experts.isEmpty ? "∅" : $0.experts.joined(separator: separator) },
+                title: "Pareto front: FP against budget (\(policy.rawValue), FN < \(PlanText.num(maxFN)))")
+            try options.emit(json: Data(svg.utf8)) { svg }  // --out gets the picture too
+            return .ok
+        }
         try options.emit(json: json) { PlanText.pareto(front, policy: policy, maxFN: maxFN, profile: profile, file: file) }
         return .ok
     }

@@ -24,9 +24,10 @@ enum CLIHarness {
         return repoRoot.appendingPathComponent(".build/debug/cascadia")
     }
 
-    static func run(_ arguments: [String], stdin: String? = nil) throws -> CLIResult {
+    /// Runs `cascadia` (or `executable`, e.g. a wrapper that gives it a terminal) in the repository root.
+    static func run(_ arguments: [String], stdin: String? = nil, executable: String? = nil) throws -> CLIResult {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? binary
         process.arguments = arguments
         process.currentDirectoryURL = repoRoot
         let out = Pipe(), err = Pipe()

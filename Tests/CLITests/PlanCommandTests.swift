@@ -157,3 +157,21 @@ import Testing
         #expect(wrongKind.stderr.contains("kind"))
     }
 }
+
+extension PlanCommandTests {
+    @Test func paretoSVGRenders() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-pareto-\(UUID().uuidString).svg").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try CLIHarness.run(["plan", "pareto", "--profile", Self.table, "--max-fn", "0.086", "--format", "svg", "--out", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("<?xml") && r.stdout.contains(">ABE</text>") && r.stdout.contains(">latency budget L (ms)</text>"))
+        #expect(FileManager.default.contents(atPath: out) == Data(r.stdout.utf8))
+        if SVGCheck.rsvg != nil {
+            #expect(SVGCheck.nonTrivialPNG(try SVGCheck.render(out)))
+        } else {
+            print("rsvg-convert not installed (Debian librsvg2-bin): the Pareto SVG was not rendered")
+        }
+        let hazard = try CLIHarness.run(["plan", "hazard", "--profile", Self.table, "--max-fn", "0.086", "--budget-ms", "60", "--format", "svg"])
+        #expect(hazard.status == 64 && hazard.stderr.contains("--format svg is only available for 'cascadia plan pareto'"))
+    }
+}
