@@ -151,7 +151,7 @@ enum RunCommand: Command {
         )
 
         let outcome = ServiceHost.run(
-            services: [publisher, pipelineService, control], processOptions: RealTimeOptions(lockMemory: board.mlockall),
+            services: [publisher, control, pipelineService], processOptions: RealTimeOptions(lockMemory: board.mlockall),
             log: log, notifier: notifier,
             reload: {
                 let path = target.controlSettings().plan

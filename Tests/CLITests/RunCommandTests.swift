@@ -222,7 +222,7 @@ final class NotifyListener: @unchecked Sendable {
     @Test func readyWatchdogStatusReloadAndCleanStop() throws {
         defer { cleanUp() }
         let ready = notify.wait { $0.contains("READY=1") }
-        #expect(ready?.contains("STATUS=running: window publisher, pipeline, control socket") == true, "\(stderr.all)")
+        #expect(ready?.contains("STATUS=running: window publisher, control socket, pipeline") == true, "\(stderr.all)")
         // Keep-alives come from the window loop while windows flow, and the status line counts windows.
         #expect(notify.wait { $0.contains("WATCHDOG=1") } != nil)
         #expect(notify.wait { $0.hasPrefix("STATUS=windows ") } != nil)
