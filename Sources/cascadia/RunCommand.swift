@@ -97,6 +97,10 @@ enum RunCommand: Command {
         let planPath = options.plan ?? board.planPath
         let plan = try ReplayCommand.loadPlan(planPath)
         let modelsDirectory = options.models ?? (board.directory as NSString).appendingPathComponent("../models")
+        if let planBudget = plan.budgetMs ?? plan.deadlineMs, abs(planBudget - board.budgetMilliseconds) > 1e-9 {
+            log.warning(
+                "\(board.path): budget_ms \(board.budgetMilliseconds) differs from the plan's \(planBudget) ms (\(planPath)); the plan's budget is in force")
+        }
         let experts = try PipelineExperts.load(plan: plan, planPath: planPath, directory: modelsDirectory)
         _ = try options.executor.faults(expertNames: plan.catalog.map(\.id))
 

@@ -291,8 +291,31 @@ final class NotifyListener: @unchecked Sendable {
         #expect(chosen == 0 || chosen == 1)
         #expect(try ctl("get").stdout.contains("k \(chosen ?? -1)  auto-k off"))
 
+        // auto-k and thresholds, live.
+        #expect(try ctl("auto-k", "on").stdout.contains("auto-k on"))
+        #expect(try ctl("set", "threshold", "G", "0.8").status == 0)
+        #expect(try ctl("get").stdout.contains("G=0.800"))
+
         #expect(terminate() == 0, "\(stderr.all)")
         let written = try outputWindows()
         #expect(written == Array(0..<written.count), "the output has every window, in order")
+    }
+}
+
+/// `cascadia run` refusing to start: exit codes and messages, no service started.
+@Suite struct RunCommandUsageTests {
+    @Test func badInvocationsExitWithTheirCodes() throws {
+        let noBoard = try CLIHarness.run(["run"])
+        #expect(noBoard.status == 64 && noBoard.stderr.contains("--board FILE is required"))
+        let unknown = try CLIHarness.run(["run", "--board", "boards/sim.json", "--frobnicate"])
+        #expect(unknown.status == 64 && unknown.stderr.contains("--frobnicate"))
+        let badSpeed = try CLIHarness.run(["run", "--board", "boards/sim.json", "--speed", "0"])
+        #expect(badSpeed.status == 64)
+        let missing = try CLIHarness.run(["run", "--board", "/nonexistent/board.json"])
+        #expect(missing.status == 78 && missing.stderr.contains("/nonexistent/board.json"))
+        let noModels = try CLIHarness.run(["run", "--board", "boards/sim.json", "--models", "/nonexistent"])
+        #expect(noModels.status == 69 && noModels.stderr.contains("/nonexistent"))
+        let help = try CLIHarness.run(["run", "--help"])
+        #expect(help.status == 0 && help.stdout.contains("usage: cascadia run --board FILE"))
     }
 }
