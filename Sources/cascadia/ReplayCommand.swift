@@ -123,6 +123,7 @@ enum ReplayCommand: Command {
         sigaddset(&stopSignals, SIGINT)
         pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
 
+        var overview: [[String]] = []
         var pacing = ReplayOptions()
         pacing.pacing = options.speed == 0 ? .asFastAsPossible : .realTime(speed: options.speed)
         for (n, recording) in recordings.enumerated() {
@@ -150,6 +151,15 @@ enum ReplayCommand: Command {
                 writeStderr(text)
             }
             if !pipeline.outputOK { writeStderr("cascadia replay: could not write every JSON line\n") }
+            overview.append(overviewRow(recording: recording.name, pipeline: pipeline, elapsedSeconds: elapsedSeconds))
+        }
+        if overview.count > 1, options.executor.summary == .text {
+            let text = "== all recordings (plan \(planPath))\n" + table(overviewHeader, overview)
+            if summaryToStdout {
+                FileHandle.standardOutput.write(Data(text.utf8))
+            } else {
+                writeStderr(text)
+            }
         }
         return .ok
     }
@@ -218,6 +228,34 @@ enum ReplayCommand: Command {
             lines.append("k                  \(pipeline.executor.dynamicKState.currentK) at the end")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    static let overviewHeader = [
+        "recording", "windows", "accuracy", "misses", "escapes", "p99 ms", "max ms", "measured ms", "predicted ms", "× real time",
+    ]
+
+    /// One row of the table printed after several recordings.
+    static func overviewRow(recording: String, pipeline: Pipeline, elapsedSeconds: Double) -> [String] {
+        let s = pipeline.summary
+        return [
+            recording, String(s.windows), s.accuracy.map { fixed($0 * 100, 1) + " %" } ?? "-", String(s.deadlineMisses),
+            String(s.escapes), fixed(Double(s.latencyQuantileMicroseconds(0.99)) / 1000, 3),
+            fixed(Double(s.latencyMicrosecondsMax) / 1000, 3), fixed(s.measuredExpectedNanoseconds / 1e6, 4),
+            s.predictedExpectedNanoseconds.map { fixed(Double($0) / 1e6, 4) } ?? "-",
+            elapsedSeconds > 0 ? fixed(Double(pipeline.windowsProcessed) * pipeline.hopSeconds / elapsedSeconds, 0) : "-",
+        ]
+    }
+
+    /// Columns padded to their widest cell, first column left-aligned, the others right-aligned.
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
+        return all.map { row in
+            row.indices.map { c in
+                let pad = String(repeating: " ", count: widths[c] - row[c].count)
+                return c == 0 ? row[c] + pad : pad + row[c]
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
     }
 
     static func jsonSummary(recording: String, pipeline: Pipeline, elapsedSeconds: Double) -> String {

@@ -143,6 +143,24 @@ private func jsonObjects(_ text: String) throws -> [[String: Any]] {
         #expect(r.stdout.contains("accuracy"))
     }
 
+    @Test func severalDirectoriesReplayInTurnThenAnOverviewTable() throws {
+        let f = try ReplayFixture(seconds: 4)
+        defer { f.remove() }
+        let second = f.path("rec2")
+        try FileManager.default.copyItem(atPath: f.recording.path, toPath: second)
+        let plan = try f.idkPlan()
+        let r = try CLIHarness.run(["replay", f.recording.path, second, "--plan", plan, "--models", f.models, "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = r.stdout
+        #expect(text.components(separatedBy: "windows            3").count == 3)  // one summary each
+        let overview = try #require(text.components(separatedBy: "== all recordings").last)
+        let rows = overview.split(separator: "\n").dropFirst(2)  // title rest, header
+        #expect(rows.count == 2)
+        #expect(rows.first?.hasPrefix(f.recording.path) == true)
+        #expect(rows.last?.hasPrefix(second) == true)
+        #expect(rows.allSatisfy { $0.split(separator: " ")[1] == "3" })  // windows column
+    }
+
     @Test func injectedOverrunIsEscapedWithinTheBudget() throws {
         let f = try ReplayFixture(seconds: 4)
         defer { f.remove() }
