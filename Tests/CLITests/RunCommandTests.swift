@@ -151,6 +151,7 @@ final class NotifyListener: @unchecked Sendable {
               "budget_ms": 60,
               "plan": "idk-90.json",
               "control_socket": "\(socketPath)",
+              "threads": { "capture": { "cpus": [0] }, "processing": { "cpus": [0] } },
               "replay": { "speed": 5 }
             }
             """
@@ -232,6 +233,14 @@ final class NotifyListener: @unchecked Sendable {
             return pings >= 3
         } != nil)
         #expect(try windowsProcessed() > 0)
+        // The board's thread settings were applied on the processing and both capture threads
+        // (the thread names are set with them; a refused affinity would only be a warning).
+        let tasks = "/proc/\(process.processIdentifier)/task"
+        let names = try FileManager.default.contentsOfDirectory(atPath: tasks).compactMap {
+            try? String(contentsOfFile: "\(tasks)/\($0)/comm", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(names.filter { $0 == "cascadia-proc" }.count == 1, "\(names)")
+        #expect(names.filter { $0 == "cascadia-captur" }.count == 2, "\(names)")
         // SIGHUP re-reads the plan: RELOADING=1, then READY=1 again.
         kill(process.processIdentifier, SIGHUP)
         #expect(notify.wait { $0.contains("RELOADING=1") } != nil)
