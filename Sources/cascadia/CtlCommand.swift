@@ -20,8 +20,9 @@ enum CtlCommand: Command {
                                      (stop after N windows; default: until interrupted)
           tune k [--candidates 0,1,2,3] [--windows N] [--tolerance X]
                                      run each candidate k on N live windows (default 30), print
-                                     the table and apply the fastest k whose classified fraction
-                                     is within X (default 0.01) of the best
+                                     the table and apply the k with the least expert time whose
+                                     accuracy (labelled windows; else the classified fraction)
+                                     is within X (default 0.01) of the best (IDK plans)
           raw LINE                   send LINE as it is (one JSON request) and print the reply line
 
         options:
