@@ -10,7 +10,12 @@ final class ReaderThread: @unchecked Sendable {
 
     /// Starts `body` on a new thread; `name` appears in the error if it cannot start.
     init(name: String, body: @escaping @Sendable () -> Void) throws {
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        let box = Unmanaged.passRetained(
+            Box {
+                CaptureThreadSetup.runOnCurrentThread(sourceName: name)
+                body()
+            }
+        ).toOpaque()
         var handle = pthread_t()
         let rc = pthread_create(
             &handle, nil,

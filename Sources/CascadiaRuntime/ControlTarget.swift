@@ -35,8 +35,8 @@ public protocol ControlTarget: AnyObject, Sendable {
 /// server checks for this capability and answers `unsupported` for targets without it.
 public protocol ControlTuningTarget: ControlTarget {
     /// Runs each candidate k on `windowsPerCandidate` consecutive live windows (in the given
-    /// order), applies the best (lowest mean latency among the candidates whose classified
-    /// fraction is within `accuracyTolerance` of the best one) and calls `completion` once, from
+    /// order), applies the best (lowest mean expert time among the candidates whose accuracy —
+    /// classified fraction without labels — is within `accuracyTolerance` of the best one) and calls `completion` once, from
     /// any thread, with the table. Returns at once: the experiment runs on the pipeline's
     /// windows. Throws when it cannot start (one already running, a candidate out of range).
     func tuneSkipBack(
@@ -56,11 +56,18 @@ public struct ControlTuneReport: Codable, Sendable, Equatable {
         /// unlabelled live data.
         public var classifiedFraction: Double
         public var deadlineMisses: Int
+        /// Mean Σ expert time per window: what k changes, and what the choice minimises.
+        public var meanExpertMilliseconds: Double
+        /// Fraction of labelled windows decided correctly (IDK counts as wrong); nil when the
+        /// windows carried no labels.
+        public var accuracy: Double?
 
         public init(
             k: Int, windows: Int, meanLatencyMilliseconds: Double, p99LatencyMilliseconds: Double,
-            classifiedFraction: Double, deadlineMisses: Int
+            classifiedFraction: Double, deadlineMisses: Int, meanExpertMilliseconds: Double = 0, accuracy: Double? = nil
         ) {
+            self.meanExpertMilliseconds = meanExpertMilliseconds
+            self.accuracy = accuracy
             self.k = k
             self.windows = windows
             self.meanLatencyMilliseconds = meanLatencyMilliseconds

@@ -12,11 +12,15 @@ public final class ExecutorControlTarget: ControlTarget {
     /// Sources' xruns/overruns and ring high-water marks (by stream), as the pipeline counts them.
     public typealias PipelineCounters = @Sendable () -> (xruns: UInt64, ringHighWater: [String: Double])
 
-    private struct State {
+    struct State {
         var skipBack: SkipBack
         var thresholds: ExpertThresholds
         var planPath: String
         var isHazardPlan: Bool
+        /// Positions of the IDK cascade in force (0 for hazard plans).
+        var cascadePositions: Int
+        /// The `ctl tune k` experiment in progress (ExecutorControlTuning.swift).
+        var experiment: SkipBackExperiment?
         var nextSubscription: UInt64 = 0
         var subscribers: [UInt64: @Sendable (String) -> Void] = [:]
     }
@@ -29,7 +33,7 @@ public final class ExecutorControlTarget: ControlTarget {
     public let expertNames: [String]
     private let pipelineCounters: PipelineCounters
     private let startNanoseconds: UInt64
-    private let state: Mutex<State>
+    let state: Mutex<State>
 
     /// - Parameters:
     ///   - plan: the plan file in force and its path; its catalog names the executor's experts.
@@ -45,7 +49,10 @@ public final class ExecutorControlTarget: ControlTarget {
         expertNames = plan.catalog.map(\.name)
         self.pipelineCounters = pipelineCounters
         startNanoseconds = MonotonicDeadlineClock().nowNanoseconds()
-        state = Mutex(State(skipBack: skipBack, thresholds: thresholds, planPath: planPath, isHazardPlan: plan.kind == .hazard))
+        state = Mutex(
+            State(
+                skipBack: skipBack, thresholds: thresholds, planPath: planPath, isHazardPlan: plan.kind == .hazard,
+                cascadePositions: Self.cascadePositions(plan)))
     }
 
     public func controlStats() -> ControlStats {
@@ -89,19 +96,23 @@ public final class ExecutorControlTarget: ControlTarget {
         guard k >= 0 && k <= CascadeSchedule.maxExperts else {
             throw ExecutorError.invalidChange("k = \(k) is not in 0…\(CascadeSchedule.maxExperts)")
         }
-        try state.withLock { (state) throws(ExecutorError) in
+        let interrupted = try state.withLock { (state) throws(ExecutorError) in
             try control.setSkipBack(.fixed(k))
             state.skipBack = .fixed(k)
+            return state.experiment.take()
         }
+        interrupted?.interrupt(because: "set k \(k)")
     }
 
     public func setAutoSkipBack(_ enabled: Bool) throws {
         let inUse = max(metrics.skipBack, 0)
-        try state.withLock { (state) throws(ExecutorError) in
+        let interrupted = try state.withLock { (state) throws(ExecutorError) in
             let next: SkipBack = enabled ? .learned(maxK: CascadeSchedule.maxExperts) : .fixed(inUse)
             try control.setSkipBack(next)
             state.skipBack = next
+            return state.experiment.take()
         }
+        interrupted?.interrupt(because: "auto-k \(enabled ? "on" : "off")")
     }
 
     /// Sets the threshold that decides this plan's answers: the hazard threshold for hazard
@@ -136,11 +147,14 @@ public final class ExecutorControlTarget: ControlTarget {
                 "\(path): experts \(plan.catalog.map(\.id).joined(separator: ",")) differ from the loaded \(expertIDs.joined(separator: ","))")
         }
         let schedule = try CascadeSchedule(plan: plan, file: path)
-        try state.withLock { (state) throws(ExecutorError) in
+        let interrupted = try state.withLock { (state) throws(ExecutorError) in
             try control.swapSchedule(schedule)
             state.planPath = path
             state.isHazardPlan = plan.kind == .hazard
+            state.cascadePositions = Self.cascadePositions(plan)
+            return state.experiment.take()
         }
+        interrupted?.interrupt(because: "plan load \(path)")
     }
 
     public func subscribeWindows(_ handler: @escaping @Sendable (String) -> Void) -> any ControlSubscription {
@@ -157,6 +171,12 @@ public final class ExecutorControlTarget: ControlTarget {
     public func publish(line: String) {
         let handlers = state.withLock { Array($0.subscribers.values) }
         for handler in handlers { handler(line) }
+        observeForExperiment(line: line)
+    }
+
+    /// Positions of an IDK plan's cascade (its `order`, else its experts); 0 for hazard plans.
+    static func cascadePositions(_ plan: Plan) -> Int {
+        plan.kind == .hazard ? 0 : (plan.order ?? plan.experts).count
     }
 
     /// Number of live subscriptions.

@@ -61,6 +61,12 @@ public final class ServiceSignals {
         }
         source.resume()
         self.source = source
+        // A parent may start us with these signals blocked (the mask is inherited across exec:
+        // Foundation's Process, some supervisors); a blocked SIGTERM would stay pending forever.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for (number, _) in mapping { sigaddset(&unblock, number) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for (number, _) in mapping {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = forwardSignal

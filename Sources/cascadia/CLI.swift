@@ -30,6 +30,7 @@ enum CLI {
             BoardsCommand.self,
             CtlCommand.self,
             ProfileCommand.self,
+            RunCommand.self,
             ReplayCommand.self,
         ]
     }

@@ -20,8 +20,9 @@ enum CtlCommand: Command {
                                      (stop after N windows; default: until interrupted)
           tune k [--candidates 0,1,2,3] [--windows N] [--tolerance X]
                                      run each candidate k on N live windows (default 30), print
-                                     the table and apply the fastest k whose classified fraction
-                                     is within X (default 0.01) of the best
+                                     the table and apply the k with the least expert time whose
+                                     accuracy (labelled windows; else the classified fraction)
+                                     is within X (default 0.01) of the best (IDK plans)
           raw LINE                   send LINE as it is (one JSON request) and print the reply line
 
         options:
@@ -131,12 +132,14 @@ enum CtlCommand: Command {
         if json { print(line) }
         if let failed = failure(reply) { return failed }
         guard !json, let report = reply.tune else { return .ok }
-        print("k  windows  mean ms  p99 ms  classified  misses")
+        print("k  windows  expert ms  mean ms  p99 ms  classified  accuracy  misses")
         for row in report.rows {
+            let accuracy = row.accuracy.map { String(format: "%9.3f", $0) } ?? "        -"
             print(
                 String(
-                    format: "%-2d %8d %8.2f %7.2f %11.3f %7d", row.k, row.windows, row.meanLatencyMilliseconds,
-                    row.p99LatencyMilliseconds, row.classifiedFraction, row.deadlineMisses))
+                    format: "%-2d %8d %10.2f %8.2f %7.2f %11.3f ", row.k, row.windows, row.meanExpertMilliseconds,
+                    row.meanLatencyMilliseconds, row.p99LatencyMilliseconds, row.classifiedFraction)
+                    + accuracy + String(format: " %7d", row.deadlineMisses))
         }
         print("applied k \(report.chosenK)")
         return .ok
