@@ -125,7 +125,13 @@ def render_vehicle(rng, ev: Event, t_a, t_s):
     r_a = _geometry(t_a, p)
     # Emission time: a sound heard at t left the source at t - r/c (Doppler follows).
     te = t_a - r_a / SPEED_OF_SOUND_M_S
-    rpm = p["rpm"] * (1.0 + p["rpm_drift"] * (te - p["t0_s"]))
+    # The drift is linear in the time from closest approach. Training windows only ever see
+    # |te - t0| < 4.1 s; a continuous scene bounds it (``drift_span_s``) so that rpm stays
+    # within the same +-8 %/s * 4.5 s instead of running away (or negative) minutes from t0.
+    dt_drift = te - p["t0_s"]
+    if "drift_span_s" in p:
+        dt_drift = np.clip(dt_drift, -p["drift_span_s"], p["drift_span_s"])
+    rpm = p["rpm"] * (1.0 + p["rpm_drift"] * dt_drift)
     f_fire = rpm / 60.0 * pri["cyl"] / 2.0
     # Phase of the firing frequency integrated over emission time.
     dt = 1.0 / ACOUSTIC_RATE_HZ
