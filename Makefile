@@ -147,6 +147,36 @@ test-tsan-executor: test-tsan
 	  --filter '$(EXECUTOR_TSAN_SUITES)' $(SWIFT_FLAGS)
 # --- end executor ---------------------------------------------------------------------------
 
+# ---- training (owner: training toolchain; offline, Python under training/) -------------------
+TRAIN_PY   := training/.venv/bin/python
+TRAIN_SEED ?= 7
+
+.PHONY: training-venv models onnx recordings golden-experts
+
+training-venv: $(TRAIN_PY)
+$(TRAIN_PY): training/requirements.txt
+	python3 -m venv training/.venv
+	training/.venv/bin/pip install -q -r training/requirements.txt
+	touch $(TRAIN_PY)
+
+# Regenerate the synthetic data, retrain the seven experts, re-export models/, cards, recordings,
+# golden vectors and the ONNX QDQ twins (a few minutes on 2 cores).
+models: training-venv
+	cd training && .venv/bin/python -m cascadia_train.train --refresh-data --epochs 12 --seed $(TRAIN_SEED) --threads 1
+	cd training && .venv/bin/python -m cascadia_train.export --seed $(TRAIN_SEED)
+	cd training && .venv/bin/python -m cascadia_train.profile
+	$(MAKE) recordings golden-experts onnx
+
+recordings: training-venv
+	cd training && .venv/bin/python -m cascadia_train.recordings
+
+golden-experts: training-venv
+	cd training && .venv/bin/python golden/make_golden.py
+
+# ONNX int8 QDQ exports of the shipped experts into models/onnx/ (git-ignored).
+onnx: training-venv
+	cd training && .venv/bin/python -m cascadia_train.onnx_export
+
 # ---- models (CascadiaModels): model-file mutation suite under AddressSanitizer ----
 .PHONY: test-asan
 test: test-asan
