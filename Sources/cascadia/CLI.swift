@@ -29,6 +29,7 @@ enum CLI {
             RecordCommand.self,
             BoardsCommand.self,
             CtlCommand.self,
+            ReplayCommand.self,
         ]
     }
 
