@@ -55,9 +55,7 @@ demo: build
 	@echo "== Pareto front of FP against budget (H=0.086)"
 	$(BIN) plan pareto --profile profiles/multimodal-hazard-profile.tsv --max-fn 0.086
 
-bench: build
-	$(SWIFT) build -c release --product cascadia-bench $(SWIFT_FLAGS)
-	.build/release/cascadia-bench
+# bench: see the bench section below.
 
 # ---- deployment (install, uninstall, deb, unit checks): owned by the deploy branch ----------------
 # Where files go; override any of them, e.g. `make install PREFIX=/usr DESTDIR=/tmp/stage`.
@@ -196,3 +194,12 @@ test-tsan:
 	CASCADIA_RING_STRESS_SAMPLES=10000000 TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread \
 	  --scratch-path .build/tsan --filter '$(TSAN_SUITES)' $(SWIFT_FLAGS)
 # --- end io ----------------------------------------------------------------------------------------
+
+# ---- bench (owner: benchmarks; docs/benchmarks.md) ------------------------------------------
+# Release build with the Swift runtime linked in (the binary size reported is the shipped one),
+# then every benchmark; the peer side (ONNX Runtime) runs in its own venv under .build/bench-venv.
+# BENCH_RUNS: timed runs per expert and side.
+BENCH_RUNS ?= 2000
+bench: build-static
+	bash scripts/bench.sh $(BENCH_RUNS)
+# ---- end bench ------------------------------------------------------------------------------
