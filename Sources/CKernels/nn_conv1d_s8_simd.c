@@ -55,6 +55,11 @@ nn_status nn_conv1d_s8_simd(NN_CONV_ARGS, const nn_simd_kit *kit) {
             for (int64_t i = 0; i < (int64_t)len * cin; i++) *r++ = (int16_t)(in_t[i] - zp);
             for (int64_t i = 0; i < (int64_t)params->pad_right * cin + 16; i++) *r++ = 0;
         }
+        if (use_row && use_packed && kit->conv_row_s16_s16 && cout % 8 == 0) {
+            kit->conv_row_s16_s16(row, params->stride * cin, l_out, packed, n16, cout, bias, mult, shift, ozp, lo, hi,
+                                  out_t);
+            continue;
+        }
         for (int32_t x = 0; x < l_out; x++) {
             const int16_t *pt = patch;
             if (use_row)

@@ -153,6 +153,12 @@ typedef struct {
     void (*finish_s32_s8)(const int32_t *acc, const int32_t *bias, const int32_t *mult,
                           const int32_t *shift, int32_t n, int32_t zp, int32_t lo, int32_t hi,
                           int8_t *out);
+    /* conv1d output row from an int16 input row: for x < l_out and channel c < cout (a multiple
+     * of 8), out[x*cout + c] = nn_finish(sum_{i<n16} a[x*step + i]*w[c*n16 + i], bias[c], mult[c],
+     * shift[c], zp, lo, hi); NULL: per-position calls */
+    void (*conv_row_s16_s16)(const int16_t *a, int32_t step, int32_t l_out, const int16_t *w, int32_t n16,
+                             int32_t cout, const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                             int32_t zp, int32_t lo, int32_t hi, int8_t *out);
     /* dot4_s16_s16 for rows r = 0..7 fused with finish_s32_s8 of those 8 sums into out[0..7]
      * (sums reduced in registers, no call per 4 rows); NULL: dot4_s16_s16 + finish_s32_s8 */
     void (*dot8_finish_s16_s16)(const int16_t *a, const int16_t *w, int32_t stride, int32_t n,

@@ -162,7 +162,7 @@ NN_TARGET_AVX2 static void finish_s32_s8(const int32_t *acc, const int32_t *bias
     for (; i < n; i++) out[i] = nn_finish(acc[i], bias ? bias[i] : 0, mult[i], shift[i], zp, lo, hi);
 }
 
-NN_TARGET_AVX2 static void dot8_finish_s16_s16(const int16_t *a, const int16_t *w, int32_t stride, int32_t n,
+NN_TARGET_AVX2 static inline void dot8_finish_s16_s16(const int16_t *a, const int16_t *w, int32_t stride, int32_t n,
                                                const int32_t *bias, const int32_t *mult, const int32_t *shift,
                                                int32_t zp, int32_t lo, int32_t hi, int8_t *out) {
     __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
@@ -184,6 +184,15 @@ NN_TARGET_AVX2 static void dot8_finish_s16_s16(const int16_t *a, const int16_t *
     __m256i sums = _mm256_add_epi32(_mm256_permute2x128_si256(h0123, h4567, 0x20),
                                     _mm256_permute2x128_si256(h0123, h4567, 0x31));
     finish8_s8(sums, bias, mult, shift, zp, lo, hi, out);
+}
+
+NN_TARGET_AVX2 static void conv_row_s16_s16(const int16_t *a, int32_t step, int32_t l_out, const int16_t *w,
+                                            int32_t n16, int32_t cout, const int32_t *bias, const int32_t *mult,
+                                            const int32_t *shift, int32_t zp, int32_t lo, int32_t hi, int8_t *out) {
+    for (int32_t x = 0; x < l_out; x++, a += step, out += cout)
+        for (int32_t o = 0; o < cout; o += 8)
+            dot8_finish_s16_s16(a, w + (int64_t)o * n16, n16, n16, bias ? bias + o : NULL, mult + o, shift + o, zp, lo,
+                                hi, out + o);
 }
 
 NN_TARGET_AVX2 static inline __m256i load_s16_as_s32(const int16_t *p) {
@@ -295,6 +304,7 @@ const nn_simd_kit NN_SIMD_AVX2 = {
     .dot4_s16_s16 = dot4_s16_s16,
     .finish_s32_s8 = finish_s32_s8,
     .dot8_finish_s16_s16 = dot8_finish_s16_s16,
+    .conv_row_s16_s16 = conv_row_s16_s16,
     .finish_s32_s16 = finish_s32_s16,
     .gru_gates = gru_gates,
     .max_s8 = max_s8,
