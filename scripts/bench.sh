@@ -81,7 +81,8 @@ section "Executor overhead and allocations per window"
 echo "Command: \`make bench-executor\` (a build that counts malloc-family calls; experts answer"
 echo "instantly, so the time is the executor's own). Target: ≤ 5 µs and 0 allocations per window."
 echo
-code "$(make --no-print-directory bench-executor 2>/dev/null | grep -v '^\(\[\|Building\|Build \|Compiling\|Write\|Linking\|/\)' )"
+make --no-print-directory bench-executor >"$OUT/executor.txt" 2>&1
+code "$(sed -n '/^cascadia-bench executor:/,$p' "$OUT/executor.txt")"
 
 section "Replay throughput and peak memory (all seven experts loaded)"
 echo "Command: \`/usr/bin/time -f '%e s %M KiB' $BIN replay recordings/NAME --plan .build/bench/hazard-60ms.json --fast --quiet --summary json\`"
@@ -108,7 +109,7 @@ echo "the replay above is the same pipeline with file sources."
 section "Binary size"
 for b in cascadia cascadia-bench; do
     strip -o "$OUT/$b.stripped" ".build/release/$b"
-    echo "- \`.build/release/$b\` (\`swift build -c release --static-swift-stdlib\`): $(($(stat -c %s .build/release/$b) / 1024)) KiB, stripped $(($(stat -c %s "$OUT/$b.stripped") / 1024)) KiB; dynamic libraries: $(ldd .build/release/$b | awk '{print $1}' | tr '\n' ' ')"
+    echo "- \`.build/release/$b\` (\`swift build -c release --static-swift-stdlib\`): $(($(stat -c %s .build/release/$b) / 1024)) KiB, stripped $(($(stat -c %s "$OUT/$b.stripped") / 1024)) KiB; dynamic libraries: $(ldd .build/release/$b 2>/dev/null | awk '{print $1}' | tr '\n' ' ')"
 done
 
 section "Ring buffer (SPSC across two threads)"
