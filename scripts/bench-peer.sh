@@ -12,7 +12,8 @@
 #    computes the features of every modality its catalog needs).
 # 4. `cascadia-bench peer-dump`: every window of recordings/* through the DSP front end, each
 #    expert's float features written once to .build/bench/inputs/<model>.f32.
-# 5. `cascadia-bench peer-run` (ours) then training/bench/ort_bench.py (ONNX Runtime) on those files.
+# 5. `cascadia-bench peer-run` for our classes, then training/bench/ort_bench.py: ONNX Runtime's
+#    classes, and 5 interleaved timing rounds per expert (ours in a fresh process, then ORT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-2000}
@@ -32,7 +33,7 @@ mkdir -p "$OUT/inputs"
 "$BIN" plan hazard --profile models/provisional-hazard-profile.json --max-fn 0.086 --budget-ms 60 \
     --policy adaptive --format json --out "$OUT/hazard-60ms.json" >/dev/null
 "$BENCH" peer-dump --plan "$OUT/hazard-60ms.json" --out "$OUT/inputs" recordings/* >&2
-"$BENCH" peer-run --inputs "$OUT/inputs" --runs "$RUNS" models/*.safetensors >&2
-"$VENV/bin/python" training/bench/ort_bench.py "$OUT/inputs" models/onnx --runs "$RUNS"
+"$BENCH" peer-run --inputs "$OUT/inputs" --runs 200 models/*.safetensors >/dev/null  # classes
+"$VENV/bin/python" training/bench/ort_bench.py "$OUT/inputs" models/onnx "$BENCH" models --runs "$RUNS" --rounds 5
 echo
 echo "ONNX Runtime $("$VENV/bin/python" -c 'import onnxruntime; print(onnxruntime.__version__)'), ours: $(sed -n 's/.*"isa": "\([a-z0-9]*\)".*/\1/p' "$OUT"/inputs/*.ours.json | head -1) kernels."

@@ -60,9 +60,10 @@ echo "twin from \`training/cascadia_train/onnx_export.py\` (same int8 weights, p
 echo "activation scales/zero points; the GRU in float on dequantized weights because ONNX has no"
 echo "int16 GRU), \`intra_op_num_threads=1\`, \`inter_op_num_threads=1\`, sequential, ORT_ENABLE_ALL,"
 echo "\`run_with_iobinding\` on pre-bound inputs, timed with \`perf_counter_ns\` (includes the"
-echo "Python binding's call overhead). $RUNS timed runs per side after 200 warm-up runs, cycling"
-echo "through the windows. Ratio = ours / ONNX Runtime (below 1: we are faster). \"same class\": top"
-echo "class equal on every window."
+echo "Python binding's call overhead). $RUNS timed runs per side, in 5 interleaved rounds (ours, then"
+echo "ORT, each round after 200 warm-up runs), cycling through the windows. p50/p99 pool all rounds;"
+echo "the ratio ours / ONNX Runtime (below 1: we are faster) is the median over rounds of that round's"
+echo "ratio of medians, so both sides of a ratio saw the same load. \"same class\": top class equal on every window."
 echo
 bash scripts/bench-peer.sh "$RUNS"
 

@@ -16,7 +16,8 @@ import Foundation
 /// - `cascadia-bench peer-run --inputs DIR [--runs N] [--warmup N] MODEL…` runs each expert on
 ///   its windows once (top class per window to `DIR/<model>.ours.classes`), then times
 ///   `setFeatures` + `run` (float features in, class out, as the ONNX graph does) over `N` runs
-///   cycling through the windows, and writes median/p99 to `DIR/<model>.ours.json`.
+///   cycling through the windows, and writes median/p99 to `DIR/<model>.ours.json` and every
+///   sample (µs, sorted) to `DIR/<model>.ours.samples`.
 enum PeerBench {
     static func dump(_ arguments: [String]) throws {
         var planPath: String?
@@ -131,6 +132,8 @@ enum PeerBench {
                 "{\"model\": \"\(name)\", \"windows\": \(windows), \"runs\": \(runs), \"p50_us\": \(p50), \"p99_us\": \(p99), "
                 + "\"macs\": \(expert.model.multiplyAccumulates), \"isa\": \"\(Self.isa())\"}\n"
             try json.write(toFile: "\(inputs)/\(name).ours.json", atomically: true, encoding: .utf8)
+            let raw = samples.map { String(Double($0) / 1e3) }.joined(separator: "\n") + "\n"
+            try raw.write(toFile: "\(inputs)/\(name).ours.samples", atomically: true, encoding: .utf8)
             print(json, terminator: "")
         }
     }
