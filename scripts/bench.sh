@@ -48,8 +48,8 @@ echo
 echo "Machine: $model (CPU family $family, model $cpumodel), $cores cores (\`nproc\`), $mhz MHz"
 echo "(/proc/cpuinfo), AVX2 $(has avx2), AVX-512 VNNI $(has avx512_vnni); Swift $swiftv, release build with"
 echo "\`--static-swift-stdlib\`. Date: $when. Load average at the start: $load — **the machine is"
-echo "shared and noisy**: figures are medians (and p99) of many runs, and ratios are taken between"
-echo "two measurements of the same run minutes apart, which is what to compare."
+echo "shared and noisy**: figures are medians (and p99) of many runs; compare ratios taken within one"
+echo "run (the expert ratios from interleaved rounds), not absolute times across runs."
 
 section "Experts against ONNX Runtime (batch 1, one thread, same int8 network, same inputs)"
 echo "Command: \`scripts/bench-peer.sh $RUNS\` (after the release build). Inputs: every 2 s window (hop 1 s)"
