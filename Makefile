@@ -59,9 +59,7 @@ demo: build
 	  $(BIN) replay $(DEMO_RECORDINGS) --plan $$p --models models --fast --quiet || exit $$?; echo; \
 	done
 
-bench: build
-	$(SWIFT) build -c release --product cascadia-bench $(SWIFT_FLAGS)
-	.build/release/cascadia-bench
+# bench: see the bench section below.
 
 # ---- deployment (install, uninstall, deb, unit checks): owned by the deploy branch ----------------
 # Where files go; override any of them, e.g. `make install PREFIX=/usr DESTDIR=/tmp/stage`.
@@ -212,3 +210,12 @@ profile: build
 	$(BIN) plan idk --profile models/idk-profile.json --min-success 0.55 --deadline-ms 150 --out plans/idk-0.55.json
 	$(BIN) plan pareto --profile models/profile.json --max-fn 0.086 --format svg --out docs/img/pareto-measured.svg
 # --- end profiler ----------------------------------------------------------------------------------
+
+# ---- bench (owner: benchmarks; docs/benchmarks.md) ------------------------------------------
+# Release build with the Swift runtime linked in (the binary size reported is the shipped one),
+# then every benchmark; the peer side (ONNX Runtime) runs in its own venv under .build/bench-venv.
+# BENCH_RUNS: timed runs per expert and side.
+BENCH_RUNS ?= 2000
+bench: build-static
+	bash scripts/bench.sh $(BENCH_RUNS)
+# ---- end bench ------------------------------------------------------------------------------

@@ -22,6 +22,10 @@
 #define NN_FINISH_BLOCK 64
 /* conv1d repacks its weights as int16 in scratch when they take at most this many bytes */
 #define NN_CONV_PACKED_MAX (64 * 1024)
+/* Bytes of conv1d's per-time-step int16 input row for `positions` padded positions of `cin`
+ * channels plus a zero tail of 16 (a patch read of n16 elements never leaves the row). */
+#define NN_CONV_ROW_BYTES(positions, cin) (((int64_t)(positions) * (cin) + 16) * 2 + 32)
+int32_t nn_conv1d_s8_min_buffer_size(const nn_filter_dims *filter_dims);
 
 static inline int32_t nn_sat32(int64_t v) {
     return v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v);
@@ -149,6 +153,17 @@ typedef struct {
     void (*finish_s32_s8)(const int32_t *acc, const int32_t *bias, const int32_t *mult,
                           const int32_t *shift, int32_t n, int32_t zp, int32_t lo, int32_t hi,
                           int8_t *out);
+    /* conv1d output row from an int16 input row: for x < l_out and channel c < cout (a multiple
+     * of 8), out[x*cout + c] = nn_finish(sum_{i<n16} a[x*step + i]*w[c*n16 + i], bias[c], mult[c],
+     * shift[c], zp, lo, hi); NULL: per-position calls */
+    void (*conv_row_s16_s16)(const int16_t *a, int32_t step, int32_t l_out, const int16_t *w, int32_t n16,
+                             int32_t cout, const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                             int32_t zp, int32_t lo, int32_t hi, int8_t *out);
+    /* dot4_s16_s16 for rows r = 0..7 fused with finish_s32_s8 of those 8 sums into out[0..7]
+     * (sums reduced in registers, no call per 4 rows); NULL: dot4_s16_s16 + finish_s32_s8 */
+    void (*dot8_finish_s16_s16)(const int16_t *a, const int16_t *w, int32_t stride, int32_t n,
+                                const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t zp,
+                                int32_t lo, int32_t hi, int8_t *out);
     /* out[i] = sat16(nn_rq(sat32(acc[i] + (bias ? bias[i] : 0)), mult[i], shift[i])), i < n */
     void (*finish_s32_s16)(const int32_t *acc, const int32_t *bias, const int32_t *mult,
                            const int32_t *shift, int32_t n, int16_t *out);

@@ -105,11 +105,10 @@ NN_TARGET_AVX2 static void dot4_s16_s16(const int16_t *a, const int16_t *w, int3
     _mm_storeu_si128((__m128i *)out, _mm_add_epi32(_mm256_castsi256_si128(d), _mm256_extracti128_si256(d, 1)));
 }
 
-/* 8 lanes of nn_rq(sat32(acc + bias), mult, shift). */
-NN_TARGET_AVX2 static inline __m256i bias_requant8(const int32_t *acc, const int32_t *bias, const int32_t *mult,
-                                                  const int32_t *shift) {
+/* 8 lanes of nn_rq(sat32(a + bias), mult, shift), a the accumulators in a register. */
+NN_TARGET_AVX2 static inline __m256i bias_requant8_reg(__m256i a, const int32_t *bias, const int32_t *mult,
+                                                      const int32_t *shift) {
     const __m256i zero = _mm256_setzero_si256();
-    __m256i a = _mm256_loadu_si256((const __m256i *)acc);
     if (bias) { /* saturating a + b: overflow iff the sum's sign differs from both operands' */
         __m256i b = _mm256_loadu_si256((const __m256i *)bias);
         __m256i s = _mm256_add_epi32(a, b);
@@ -119,6 +118,26 @@ NN_TARGET_AVX2 static inline __m256i bias_requant8(const int32_t *acc, const int
     __m256i sh = _mm256_loadu_si256((const __m256i *)shift);
     __m256i left = _mm256_max_epi32(sh, zero), right = _mm256_max_epi32(_mm256_sub_epi32(zero, sh), zero);
     return nn_requant_avx2(a, _mm256_loadu_si256((const __m256i *)mult), left, right);
+}
+
+/* 8 lanes of nn_rq(sat32(acc + bias), mult, shift). */
+NN_TARGET_AVX2 static inline __m256i bias_requant8(const int32_t *acc, const int32_t *bias, const int32_t *mult,
+                                                  const int32_t *shift) {
+    return bias_requant8_reg(_mm256_loadu_si256((const __m256i *)acc), bias, mult, shift);
+}
+
+/* out[0..7] = nn_finish of the 8 accumulators in `a` (bias/mult/shift: 8 entries). */
+NN_TARGET_AVX2 static inline void finish8_s8(__m256i a, const int32_t *bias, const int32_t *mult,
+                                            const int32_t *shift, int32_t zp, int32_t lo, int32_t hi, int8_t *out) {
+    /* clamp(r + zp, lo, hi) == clamp(r, lo - zp, hi - zp) + zp, which cannot overflow */
+    __m256i v = bias_requant8_reg(a, bias, mult, shift);
+    v = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(v, _mm256_set1_epi32(lo - zp)), _mm256_set1_epi32(hi - zp)),
+                         _mm256_set1_epi32(zp));
+    __m256i w = _mm256_packs_epi32(v, v);
+    w = _mm256_packs_epi16(w, w);
+    int32_t w0 = _mm_cvtsi128_si32(_mm256_castsi256_si128(w)), w1 = _mm_cvtsi128_si32(_mm256_extracti128_si256(w, 1));
+    memcpy(out, &w0, 4);
+    memcpy(out + 4, &w1, 4);
 }
 
 NN_TARGET_AVX2 static void finish_s32_s16(const int32_t *acc, const int32_t *bias, const int32_t *mult,
@@ -136,19 +155,44 @@ NN_TARGET_AVX2 static void finish_s32_s16(const int32_t *acc, const int32_t *bia
 NN_TARGET_AVX2 static void finish_s32_s8(const int32_t *acc, const int32_t *bias, const int32_t *mult,
                                          const int32_t *shift, int32_t n, int32_t zp, int32_t lo, int32_t hi,
                                          int8_t *out) {
-    /* clamp(r + zp, lo, hi) == clamp(r, lo - zp, hi - zp) + zp, which cannot overflow */
-    const __m256i vlo = _mm256_set1_epi32(lo - zp), vhi = _mm256_set1_epi32(hi - zp), vzp = _mm256_set1_epi32(zp);
     int32_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256i v = bias_requant8(acc + i, bias ? bias + i : NULL, mult + i, shift + i);
-        v = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(v, vlo), vhi), vzp);
-        __m256i w = _mm256_packs_epi32(v, v);
-        w = _mm256_packs_epi16(w, w);
-        int32_t w0 = _mm_cvtsi128_si32(_mm256_castsi256_si128(w)), w1 = _mm_cvtsi128_si32(_mm256_extracti128_si256(w, 1));
-        memcpy(out + i, &w0, 4);
-        memcpy(out + i + 4, &w1, 4);
-    }
+    for (; i + 8 <= n; i += 8)
+        finish8_s8(_mm256_loadu_si256((const __m256i *)(acc + i)), bias ? bias + i : NULL, mult + i, shift + i, zp,
+                   lo, hi, out + i);
     for (; i < n; i++) out[i] = nn_finish(acc[i], bias ? bias[i] : 0, mult[i], shift[i], zp, lo, hi);
+}
+
+NN_TARGET_AVX2 static inline void dot8_finish_s16_s16(const int16_t *a, const int16_t *w, int32_t stride, int32_t n,
+                                               const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                                               int32_t zp, int32_t lo, int32_t hi, int8_t *out) {
+    __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    for (int32_t i = 0; i < n; i += 16) {
+        __m256i va = _mm256_loadu_si256((const __m256i *)(a + i));
+        const int16_t *r = w + i;
+        c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(va, _mm256_loadu_si256((const __m256i *)r)));
+        c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(va, _mm256_loadu_si256((const __m256i *)(r + stride))));
+        c2 = _mm256_add_epi32(c2, _mm256_madd_epi16(va, _mm256_loadu_si256((const __m256i *)(r + 2 * stride))));
+        c3 = _mm256_add_epi32(c3, _mm256_madd_epi16(va, _mm256_loadu_si256((const __m256i *)(r + 3 * stride))));
+        c4 = _mm256_add_epi32(c4, _mm256_madd_epi16(va, _mm256_loadu_si256((const __m256i *)(r + 4 * stride))));
+        c5 = _mm256_add_epi32(c5, _mm256_madd_epi16(va, _mm256_loadu_si256((const __m256i *)(r + 5 * stride))));
+        c6 = _mm256_add_epi32(c6, _mm256_madd_epi16(va, _mm256_loadu_si256((const __m256i *)(r + 6 * stride))));
+        c7 = _mm256_add_epi32(c7, _mm256_madd_epi16(va, _mm256_loadu_si256((const __m256i *)(r + 7 * stride))));
+    }
+    /* lanes of h0123: rows 0..3 (low half) and rows 0..3 (high half); likewise h4567 */
+    __m256i h0123 = _mm256_hadd_epi32(_mm256_hadd_epi32(c0, c1), _mm256_hadd_epi32(c2, c3));
+    __m256i h4567 = _mm256_hadd_epi32(_mm256_hadd_epi32(c4, c5), _mm256_hadd_epi32(c6, c7));
+    __m256i sums = _mm256_add_epi32(_mm256_permute2x128_si256(h0123, h4567, 0x20),
+                                    _mm256_permute2x128_si256(h0123, h4567, 0x31));
+    finish8_s8(sums, bias, mult, shift, zp, lo, hi, out);
+}
+
+NN_TARGET_AVX2 static void conv_row_s16_s16(const int16_t *a, int32_t step, int32_t l_out, const int16_t *w,
+                                            int32_t n16, int32_t cout, const int32_t *bias, const int32_t *mult,
+                                            const int32_t *shift, int32_t zp, int32_t lo, int32_t hi, int8_t *out) {
+    for (int32_t x = 0; x < l_out; x++, a += step, out += cout)
+        for (int32_t o = 0; o < cout; o += 8)
+            dot8_finish_s16_s16(a, w + (int64_t)o * n16, n16, n16, bias ? bias + o : NULL, mult + o, shift + o, zp, lo,
+                                hi, out + o);
 }
 
 NN_TARGET_AVX2 static inline __m256i load_s16_as_s32(const int16_t *p) {
@@ -259,6 +303,8 @@ const nn_simd_kit NN_SIMD_AVX2 = {
     .dot4_s8zp_s8 = dot4_s8zp_s8,
     .dot4_s16_s16 = dot4_s16_s16,
     .finish_s32_s8 = finish_s32_s8,
+    .dot8_finish_s16_s16 = dot8_finish_s16_s16,
+    .conv_row_s16_s16 = conv_row_s16_s16,
     .finish_s32_s16 = finish_s32_s16,
     .gru_gates = gru_gates,
     .max_s8 = max_s8,

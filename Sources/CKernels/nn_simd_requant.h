@@ -6,16 +6,8 @@
 
 #if NN_HAVE_AVX2
 #include <immintrin.h>
-/* left, right: per-lane shift counts in [0, 31] (one of them 0). */
-NN_TARGET_AVX2 static inline __m256i nn_requant_avx2(__m256i x, __m256i m, __m256i left, __m256i right) {
-    /* saturating x << left: overflow iff shifting back does not restore x */
-    __m256i shifted = _mm256_sllv_epi32(x, left);
-    __m256i lost = _mm256_xor_si256(_mm256_srav_epi32(shifted, left), x);
-    __m256i ovf = _mm256_cmpgt_epi32(_mm256_and_si256(lost, lost), _mm256_setzero_si256());
-    ovf = _mm256_or_si256(ovf, _mm256_cmpgt_epi32(_mm256_setzero_si256(), lost));
-    __m256i neg = _mm256_cmpgt_epi32(_mm256_setzero_si256(), x);
-    __m256i sat = _mm256_xor_si256(_mm256_set1_epi32(INT32_MAX), neg); /* MAX or MIN */
-    __m256i a = _mm256_blendv_epi8(shifted, sat, ovf);
+/* SRDHM(a, m) then RDBPOT by `right`, 8 lanes. */
+NN_TARGET_AVX2 static inline __m256i nn_requant_srdhm_rdbpot_avx2(__m256i a, __m256i m, __m256i right) {
     /* SRDHM: even and odd lanes as 64-bit products, + 2^30, bits 31..62 */
     const __m256i nudge = _mm256_set1_epi64x((int64_t)1 << 30);
     __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(a, m), nudge);
@@ -32,6 +24,20 @@ NN_TARGET_AVX2 static inline __m256i nn_requant_avx2(__m256i x, __m256i m, __m25
     __m256i thr = _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), _mm256_cmpgt_epi32(_mm256_setzero_si256(), b));
     __m256i q = _mm256_srav_epi32(b, right);
     return _mm256_sub_epi32(q, _mm256_cmpgt_epi32(rem, thr));
+}
+
+/* left, right: per-lane shift counts in [0, 31] (one of them 0). */
+NN_TARGET_AVX2 static inline __m256i nn_requant_avx2(__m256i x, __m256i m, __m256i left, __m256i right) {
+    /* saturating x << left: overflow iff shifting back does not restore x (nothing to do when every
+     * lane's left shift is 0, the usual case of multipliers below 1) */
+    if (_mm256_testz_si256(left, left)) return nn_requant_srdhm_rdbpot_avx2(x, m, right);
+    __m256i shifted = _mm256_sllv_epi32(x, left);
+    __m256i lost = _mm256_xor_si256(_mm256_srav_epi32(shifted, left), x);
+    __m256i ovf = _mm256_cmpgt_epi32(_mm256_and_si256(lost, lost), _mm256_setzero_si256());
+    ovf = _mm256_or_si256(ovf, _mm256_cmpgt_epi32(_mm256_setzero_si256(), lost));
+    __m256i neg = _mm256_cmpgt_epi32(_mm256_setzero_si256(), x);
+    __m256i sat = _mm256_xor_si256(_mm256_set1_epi32(INT32_MAX), neg); /* MAX or MIN */
+    return nn_requant_srdhm_rdbpot_avx2(_mm256_blendv_epi8(shifted, sat, ovf), m, right);
 }
 #endif
 

@@ -70,6 +70,12 @@ public final class ModelExpertRunner: ExpertRunner {
         }
     }
 
+    /// The features of slot `slot` handed over for the current window (read back by benchmarks).
+    public func currentFeatures(slot: Int) -> UnsafeBufferPointer<Float> { features[slot] }
+
+    /// The feature slot that expert `expert`'s modality `modality` reads.
+    public func slot(expert: Int, modality: Int) -> Int { slotOfModality[expert][modality] }
+
     /// Feature count the experts expect for slot `slot`.
     public func featureCount(slot: Int) -> Int { expectedCounts[slot] }
 

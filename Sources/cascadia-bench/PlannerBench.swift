@@ -104,7 +104,9 @@ enum PlannerBench {
             var planner: HazardPlanner? = nil
             row(n, "hazard escape sets (additive, n·2^n)", try time(repeats) { planner = try HazardPlanner(profile: hazard, maxFN: maxFN) })
             let p = planner!
-            let budget = 0.5 * hazard.wcetMs(hazard.codec.fullMask)
+            // Below 12 experts no subset of these profiles meets H within half the total WCET.
+            let fraction = n < 12 ? 0.95 : 0.5
+            let budget = fraction * hazard.wcetMs(hazard.codec.fullMask)
             row(n, "hazard static plan", try time(repeats) { _ = try p.staticPlan(budgetMs: budget) }, "incl. escape map of 2^n keys")
             row(n, "hazard typical plan", try time(repeats) { _ = try p.typicalPlan(budgetMs: budget) })
             row(n, "hazard adaptive plan (DAG)", try time(repeats) { _ = try p.adaptivePlan(budgetMs: budget) })
@@ -115,7 +117,7 @@ enum PlannerBench {
                 let tabled = try hazardProfile(n, additive: false, seed: UInt64(100 + n))
                 var tp: HazardPlanner? = nil
                 row(n, "hazard escape sets (tabled times, 3^n)", try time(repeats) { tp = try HazardPlanner(profile: tabled, maxFN: maxFN) })
-                let tb = 0.5 * tabled.wcetMs(tabled.codec.fullMask)
+                let tb = fraction * tabled.wcetMs(tabled.codec.fullMask)
                 row(n, "hazard adaptive plan (tabled times)", try time(repeats) { _ = try tp!.adaptivePlan(budgetMs: tb) })
             }
             let idk = try idkProfile(n, seed: UInt64(1000 + n))

@@ -65,7 +65,10 @@ int32_t nn_conv1d_output_length(int32_t length, int32_t kernel, int32_t stride, 
                                 int32_t pad_left, int32_t pad_right);
 
 /** Scratch bytes nn_conv1d_s8 needs for these shapes (the AVX2/NEON paths use it; the REF path
- * needs none). Size it at load time; it does not depend on the ISA. */
+ * needs none). Size it at load time; it does not depend on the ISA. It includes one int16 input
+ * row per time step (room for up to 2·kernel padded positions) that lets the dilation-1 paths
+ * skip the per-position patch copy; a smaller scratch that still holds the patch and the repacked
+ * weights gives the same results, only slower (below that: NN_ERR_BUFFER). */
 int32_t nn_conv1d_s8_get_buffer_size(const nn_dims *input_dims, const nn_filter_dims *filter_dims);
 
 /** 1-D convolution along `l`, independently for every `t`, with per-output-channel requant.
