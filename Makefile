@@ -53,7 +53,7 @@ test-c:
 # deadline misses, escapes, latency, predicted vs measured expected duration), then one overview
 # table per plan.
 DEMO_RECORDINGS := recordings/steady recordings/rapid
-DEMO_PLANS      := plans/hazard-60ms.json plans/idk-0.55.json
+DEMO_PLANS      := plans/hazard-60ms.json plans/idk-0.9.json
 demo: build
 	@for p in $(DEMO_PLANS); do \
 	  $(BIN) replay $(DEMO_RECORDINGS) --plan $$p --models models --fast --quiet || exit $$?; echo; \
@@ -207,7 +207,7 @@ profile: build
 	  $(if $(PROFILE_BOARD),--board "$(PROFILE_BOARD)") --out models --plots docs/img
 	$(BIN) plan hazard --profile models/profile.json --max-fn 0.086 --budget-ms 60  --policy adaptive --out plans/hazard-60ms.json
 	$(BIN) plan hazard --profile models/profile.json --max-fn 0.086 --budget-ms 150 --policy adaptive --out plans/hazard-150ms.json
-	$(BIN) plan idk --profile models/idk-profile.json --min-success 0.55 --deadline-ms 150 --out plans/idk-0.55.json
+	$(BIN) plan idk --profile models/idk-profile.json --min-success 0.9 --deadline-ms 150 --out plans/idk-0.9.json
 	$(BIN) plan pareto --profile models/profile.json --max-fn 0.086 --format svg --out docs/img/pareto-measured.svg
 # --- end profiler ----------------------------------------------------------------------------------
 

@@ -124,7 +124,7 @@ extension ProfilerReportTests {
             #expect(model["id"] as? String == expert.id)
         }
         _ = try IDKProfile(data: Data(contentsOf: URL(fileURLWithPath: Self.root + "/models/idk-profile.json")), file: "idk")
-        for name in ["hazard-60ms", "hazard-150ms", "idk-0.55"] {
+        for name in ["hazard-60ms", "hazard-150ms", "idk-0.9"] {
             let path = Self.root + "/plans/\(name).json"
             let plan = try Plan.decode(Data(contentsOf: URL(fileURLWithPath: path)), file: path)
             #expect(plan.catalog.map(\.id) == profile.experts.map(\.id))
