@@ -2,6 +2,7 @@ import CascadiaCore
 
 /// `cascadia-bench planner [--experts 12,16,20] [--repeat N]`: wall time of every planner on
 /// seeded random profiles (docs/benchmarks.md). Prints one row per (experts, planner).
+/// `--brute-force [MAX]`: the IDK dynamic program against exhaustive search (PlannerBruteForce).
 enum PlannerBench {
     /// SplitMix64, so every run plans the same profiles.
     struct Random {
@@ -89,11 +90,16 @@ enum PlannerBench {
             case "--experts" where i + 1 < arguments.count:
                 sizes = arguments[i + 1].split(separator: ",").compactMap { Int($0) }.filter { (1...SubsetCodec.maxExperts).contains($0) }
                 i += 2
+            case "--brute-force":
+                // Optional upper size; otherwise sizes from 4 up while the next one fits ~10 s.
+                let upper = i + 1 < arguments.count ? Int(arguments[i + 1]) : nil
+                try PlannerBruteForce.run(maxExperts: min(12, max(4, upper ?? 12)), limitSeconds: 10)
+                return
             case "--repeat" where i + 1 < arguments.count:
                 repeats = max(1, Int(arguments[i + 1]) ?? 3)
                 i += 2
             default:
-                print("usage: cascadia-bench planner [--experts 12,16,20] [--repeat N]")
+                print("usage: cascadia-bench planner [--experts 12,16,20] [--repeat N] | --brute-force [MAX_EXPERTS]")
                 return
             }
         }
