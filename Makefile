@@ -191,7 +191,7 @@ test-asan:
 # threads of the ALSA and replay sources, the window assembler and `cascadia record` (its test runs
 # the TSan-built binary, which inherits halt_on_error). Own scratch path so the normal debug build
 # stays valid; halt_on_error makes any race report fail the run.
-TSAN_SUITES := SPSCRingBufferTests|ALSACaptureSourceTests|ReplaySourceTests|ReplayDirectoryTests|WindowAssemblerTests|RecorderTests|RecordCommandTests
+TSAN_SUITES := SPSCRingBufferTests|RingWakeupTests|ALSACaptureSourceTests|ReplaySourceTests|ReplayDirectoryTests|WindowAssemblerTests|RecorderTests|RecordCommandTests
 test: test-tsan
 test-tsan:
 	CASCADIA_RING_STRESS_SAMPLES=10000000 TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread \

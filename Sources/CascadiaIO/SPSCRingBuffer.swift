@@ -138,6 +138,8 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
     private let gapFrameCount = Atomic<UInt64>(0)
     private let lastGapTime = Atomic<Int64>(0)
     private let highWater = Atomic<Int>(0)
+    /// Signalled after each commit and at finish; set before the producer starts.
+    private var wakeup: RingWakeup?
 
     // Producer-private state.
     private var producerCachedRead: UInt64 = 0
@@ -229,6 +231,7 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
             producerHighWater = used
             highWater.store(used, ordering: .relaxed)
         }
+        wakeup?.signal()
     }
 
     /// Copies whole frames from `samples` (interleaved, count a multiple of `channelCount`) into the
@@ -288,6 +291,7 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
             pending = nil
         }
         finishedFlag.store(true, ordering: .releasing)
+        wakeup?.signal()
     }
 
     /// Stream frames produced or lost so far (producer thread only).
@@ -323,6 +327,12 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
         gapFrameCount.wrappingAdd(gap.lengthFrames, ordering: .relaxed)
         pending = nil
         return true
+    }
+
+    /// Makes every later `commitWrite` and `finish` signal `wakeup`. Call before the producer
+    /// thread starts (the consumer's owner does, e.g. the pipeline).
+    public func attachWakeup(_ wakeup: RingWakeup) {
+        self.wakeup = wakeup
     }
 
     // MARK: Consumer
@@ -385,6 +395,14 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
     /// Frames waiting to be read (approximate when called off the consumer thread).
     public var availableFrames: Int {
         Int(writeFrame.load(ordering: .acquiring) &- readFrame.load(ordering: .acquiring))
+    }
+
+    /// A number that changes whenever the producer publishes frames, a gap or the end (the sum of
+    /// three monotonic positions). Compare two readings to tell whether anything new arrived.
+    /// - Note: Real-time safe.
+    public var publicationToken: UInt64 {
+        writeFrame.load(ordering: .acquiring) &+ gapWrite.load(ordering: .acquiring)
+            &+ (finishedFlag.load(ordering: .acquiring) ? 1 : 0)
     }
 
     /// A snapshot of the counters; each field is exact, the set is not atomic as a whole.

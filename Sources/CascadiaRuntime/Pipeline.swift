@@ -109,6 +109,10 @@ public final class Pipeline {
     private var labelOriginNanoseconds: Int64?
     private let windowNanoseconds: UInt64
     private let stopFlag = Atomic<Bool>(false)
+    /// Signalled by every stream's producer after a commit or at its end, and by `requestStop()`.
+    private let wakeup = RingWakeup()
+    /// How long the loop blocks without news before it polls `hooks.shouldStop` again.
+    static let waitTimeoutMilliseconds: Int32 = 100
 
     /// Prepares the pipeline; see the type's documentation.
     ///
@@ -190,6 +194,7 @@ public final class Pipeline {
         sources = streamSources
         unusedSources = givenSources.filter { given in !streamSources.contains(where: { $0 === given }) }
         streams = streamSources.map(\.stream)
+        for stream in streams { stream.ring.attachWakeup(wakeup) }
 
         var windowConfiguration = WindowConfiguration()
         windowConfiguration.windowSeconds = first.framing.windowSeconds
@@ -271,6 +276,7 @@ public final class Pipeline {
     /// Asks `run` to return after the window in flight. Any thread.
     public func requestStop() {
         stopFlag.store(true, ordering: .relaxed)
+        wakeup.wake()
     }
 
     /// The window assembler's counters (windows delivered, skipped for gaps).
@@ -286,7 +292,9 @@ public final class Pipeline {
             try source.start()
             started.append(source)
         }
+        var tokens = [UInt64](repeating: 0, count: streams.count)
         while !stopRequested(hooks) {
+            for s in 0..<streams.count { tokens[s] = streams[s].ring.publicationToken }
             if let window = assembler.nextWindow(from: streams) {
                 process(window, hooks: hooks)
                 continue
@@ -296,8 +304,12 @@ public final class Pipeline {
                 while !stopRequested(hooks), let window = assembler.nextWindow() { process(window, hooks: hooks) }
                 break
             }
-            var pause = timespec(tv_sec: 0, tv_nsec: 1_000_000)
-            _ = nanosleep(&pause, nil)
+            // Block until a producer publishes past what this pass saw (or a stop request).
+            wakeup.wait(timeoutMilliseconds: Self.waitTimeoutMilliseconds) {
+                if stopFlag.load(ordering: .relaxed) { return true }
+                for s in 0..<streams.count where streams[s].ring.publicationToken != tokens[s] { return true }
+                return false
+            }
         }
     }
 
