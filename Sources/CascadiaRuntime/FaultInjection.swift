@@ -38,28 +38,6 @@ public struct FaultInjection: Sendable, Equatable {
     }
 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny, seedable, good enough for fault injection.
-public struct SplitMix64: Sendable {
-    public private(set) var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    /// - Note: Real-time safe.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1) with 53 random bits.
-    /// - Note: Real-time safe.
-    public mutating func nextUnit() -> Double {
-        Double(next() >> 11) * 0x1.0p-53
-    }
-}
-
 /// Wraps a runner and delays chosen experts before they compute, as an overrunning expert
 /// would. The delay honours the cancellation deadline (the expert is cut there, as a real
 /// one is between layers). Deterministic for a given seed and call sequence.

@@ -4,29 +4,19 @@ import CascadiaCore
 /// seeded random profiles (docs/benchmarks.md). Prints one row per (experts, planner).
 /// `--brute-force [MAX]`: the IDK dynamic program against exhaustive search (PlannerBruteForce).
 enum PlannerBench {
-    /// SplitMix64, so every run plans the same profiles.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    }
+    /// SplitMix64 (CascadiaCore), so every run plans the same profiles.
+    typealias Random = SplitMix64
 
     static func names(_ n: Int) -> [ExpertName] { (0..<n).map { ExpertName(id: "e\($0)", name: "expert\($0)") } }
 
     /// Hazard profile: per-expert miss/alarm rates with correlated noise per subset; times either
     /// summed from the experts (additive) or given per subset with jitter (tabled, O(3^n) path).
     static func hazardProfile(_ n: Int, additive: Bool, seed: UInt64) throws -> HazardProfile {
-        var rng = Random(state: seed)
+        var rng = Random(seed: seed)
         let size = 1 << n
-        let miss = (0..<n).map { _ in 0.3 + 0.5 * rng.unit() }
-        let alarm = (0..<n).map { _ in 0.02 * rng.unit() }
-        let wcet = (0..<n).map { _ in 1 + 29 * rng.unit() }
+        let miss = (0..<n).map { _ in 0.3 + 0.5 * rng.nextUnit() }
+        let alarm = (0..<n).map { _ in 0.02 * rng.nextUnit() }
+        let wcet = (0..<n).map { _ in 1 + 29 * rng.nextUnit() }
         let tcet = wcet.map { $0 * 0.7 }
         var fp = [Double](repeating: 0, count: size), fn = fp
         var w = [Double?](repeating: nil, count: size), t = w
@@ -37,9 +27,9 @@ enum PlannerBench {
             pa[s] = pa[rest] * (1 - alarm[i])
             ws[s] = ws[rest] + wcet[i]
             ts[s] = ts[rest] + tcet[i]
-            fn[s] = min(1, pm[s] * (1 + 0.5 * rng.unit()))
+            fn[s] = min(1, pm[s] * (1 + 0.5 * rng.nextUnit()))
             fp[s] = 1 - pa[s]
-            if !additive { w[s] = ws[s] * (0.95 + 0.1 * rng.unit()); t[s] = ts[s] * (0.95 + 0.1 * rng.unit()) }
+            if !additive { w[s] = ws[s] * (0.95 + 0.1 * rng.nextUnit()); t[s] = ts[s] * (0.95 + 0.1 * rng.nextUnit()) }
         }
         fn[0] = 1
         return try HazardProfile(
@@ -49,17 +39,17 @@ enum PlannerBench {
 
     /// IDK profile: Prob-S counts of 200 000 sampled inputs from a latent difficulty model.
     static func idkProfile(_ n: Int, seed: UInt64) throws -> IDKProfile {
-        var rng = Random(state: seed)
-        let skill = (0..<n).map { _ in 0.05 + 0.25 * rng.unit() }
+        var rng = Random(seed: seed)
+        let skill = (0..<n).map { _ in 0.05 + 0.25 * rng.nextUnit() }
         var counts = [Double](repeating: 0, count: 1 << n)
         for _ in 0..<200_000 {
-            let ease = rng.unit()
+            let ease = rng.nextUnit()
             var s = 0
-            for i in 0..<n where rng.unit() < skill[i] * 2 * ease { s |= 1 << i }
+            for i in 0..<n where rng.nextUnit() < skill[i] * 2 * ease { s |= 1 << i }
             counts[s] += 1
         }
         let experts = (0..<n).map { i in
-            let time = 1 + 19 * rng.unit()
+            let time = 1 + 19 * rng.nextUnit()
             return IDKExpert(id: "e\(i)", name: "expert\(i)", timeMs: time, wcetMs: time * 1.5)
         }
         return try IDKProfile(experts: experts, counts: counts)

@@ -1,18 +1,9 @@
 @testable import CascadiaCore
 
-/// SplitMix64: a small deterministic PRNG so property tests are reproducible everywhere.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Test helpers on the shared PRNG, so property tests are reproducible everywhere.
+extension SplitMix64 {
     /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func unit() -> Double { nextUnit() }
     /// Uniform in [a, b), rounded to a multiple of 0.001 (profile tables have µs resolution).
     mutating func ms(_ a: Double, _ b: Double) -> Double { ((a + (b - a) * unit()) * 1000).rounded() / 1000 }
 }

@@ -1,3 +1,4 @@
+import CascadiaCore
 import Foundation
 import Testing
 @testable import CascadiaIO

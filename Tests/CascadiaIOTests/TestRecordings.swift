@@ -1,3 +1,4 @@
+import CascadiaCore
 import Foundation
 @testable import CascadiaIO
 

@@ -1,3 +1,4 @@
+import CascadiaCore
 import CKernels
 import CMallocInfo
 import Foundation

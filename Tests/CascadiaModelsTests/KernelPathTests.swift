@@ -1,16 +1,12 @@
 import CKernels
+import CascadiaCore
 import Testing
 
-/// Deterministic SplitMix64 so every run draws the same shapes.
+/// Deterministic (SplitMix64) so every run draws the same shapes.
 struct KernelRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var source: SplitMix64
+    init(state: UInt64) { source = SplitMix64(seed: state) }
+    mutating func next() -> UInt64 { source.next() }
     mutating func int(_ range: ClosedRange<Int32>) -> Int32 {
         range.lowerBound + Int32(truncatingIfNeeded: next() % UInt64(Int64(range.upperBound) - Int64(range.lowerBound) + 1))
     }

@@ -1,5 +1,6 @@
 // Writes expert model files (docs/model-format.md) for the tests: small random CNN and
 // DeepSense-shaped graphs with deterministic weights, plus the raw container for broken files.
+import CascadiaCore
 import Foundation
 
 /// A JSON value for building headers with a fixed key order.
@@ -57,19 +58,6 @@ indirect enum J {
     subscript(key: String) -> J? {
         guard case .o(let members) = self else { return nil }
         return members.first { $0.0 == key }?.1
-    }
-}
-
-/// Deterministic random numbers (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

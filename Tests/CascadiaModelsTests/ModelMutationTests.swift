@@ -1,3 +1,4 @@
+import CascadiaCore
 import Testing
 @testable import CascadiaModels
 
