@@ -27,6 +27,17 @@
 /// uses k = argmin Ĉ_k (smallest k on ties). Strongly dependent windows (f rarely moves)
 /// make small k cheapest; independent windows make the plain cascade (large k) cheapest.
 ///
+/// Plain-cascade guard. When nesting fails (a weak expert classifies what a stronger one
+/// later in the cascade does not), the probe stops at an IDK above experts that would have
+/// classified, b stays high, and cost_k overestimates the plain cascade: the rule can lock
+/// itself into starting late (measured on the shipped recordings: order G E D F B cost 71 %
+/// more than the plain cascade). So learned mode keeps two measured means (exponential,
+/// β = `guardForgetting`) of the TCET-priced cost actually paid: on windows run with the
+/// learned k and on windows run as the plain cascade (start at K_0). It uses the cheaper of
+/// the two and every `guardInterval` windows runs one window the other way to keep both
+/// current. A plain window reveals the true lowest classifier below the first one, so the
+/// guard is exact where the counterfactual is not.
+///
 /// Storage is allocated at init; per-window calls allocate nothing.
 public final class DynamicK {
     /// Number of cascade positions n.
@@ -41,18 +52,43 @@ public final class DynamicK {
     public private(set) var mode: SkipBack
     /// α of the exponential forgetting in the learning rule.
     public let forgetting: Double
+    /// β of the plain-cascade guard's measured means.
+    public let guardForgetting: Double
+    /// Every this many windows learned mode runs one window with the arm it is not using.
+    public let guardInterval: Int
+    /// Measured mean cost (ns, TCET-priced) of windows run with the learned k; nil until one ran.
+    public private(set) var learnedArmCost: Double?
+    /// Measured mean cost (ns, TCET-priced) of windows run as the plain cascade; nil until one ran.
+    public private(set) var plainArmCost: Double?
+    /// Whether learned mode currently runs the plain cascade (the guard found it cheaper).
+    public private(set) var guardPrefersPlain = false
+    /// Whether the current (or last) window was run as the plain cascade by the guard.
+    public private(set) var windowIsPlain = false
+    private var windowsSinceSwitchCheck = 0
+    private var probed = false
     private let costs: UnsafeMutableBufferPointer<Double>
     private var prefix: [UInt64] = [0]
 
     /// - Parameters:
     ///   - capacity: the largest cascade length this instance will serve (storage size).
-    public init(capacity: Int, mode: SkipBack, forgetting: Double = 0.05) {
+    public init(capacity: Int, mode: SkipBack, forgetting: Double = 0.05, guardForgetting: Double = 0.1, guardInterval: Int = 8) {
         precondition(capacity > 0, "DynamicK needs at least one position")
+        precondition(guardInterval >= 2, "guard interval must be at least 2 windows")
         costs = .allocate(capacity: capacity)
         costs.initialize(repeating: 0)
         positions = 1
         self.mode = mode
         self.forgetting = forgetting
+        self.guardForgetting = guardForgetting
+        self.guardInterval = guardInterval
+    }
+
+    private func resetLearner() {
+        for j in 0..<costs.count { costs[j] = 0 }
+        learnedArmCost = nil
+        plainArmCost = nil
+        guardPrefersPlain = false
+        windowsSinceSwitchCheck = 0
     }
 
     deinit { costs.deallocate() }
@@ -68,14 +104,15 @@ public final class DynamicK {
         b = 0
         start = 0
         currentK = 0
-        for j in 0..<costs.count { costs[j] = 0 }
+        windowIsPlain = false
+        resetLearner()
     }
 
     /// Changes k (live change, next window). Switching to learned restarts the estimates.
     /// - Note: Real-time safe.
     public func setMode(_ newMode: SkipBack) {
         if case .learned = newMode, newMode != mode {
-            for j in 0..<costs.count { costs[j] = 0 }
+            resetLearner()
         }
         mode = newMode
     }
@@ -101,7 +138,24 @@ public final class DynamicK {
             for k in 0...maxCandidate where costs[k] < costs[best] { best = k }
             currentK = best
         }
+        windowIsPlain = false
+        if case .learned = mode {
+            // The guard: which arm runs this window (see the type's documentation).
+            windowsSinceSwitchCheck += 1
+            if learnedArmCost == nil {
+                windowIsPlain = false
+            } else if plainArmCost == nil {
+                windowIsPlain = true
+            } else if windowsSinceSwitchCheck >= guardInterval {
+                windowIsPlain = !guardPrefersPlain
+                windowsSinceSwitchCheck = 0
+            } else {
+                windowIsPlain = guardPrefersPlain
+            }
+            if windowIsPlain { currentK = positions - 1 }
+        }
         start = max(b - currentK, 0)
+        probed = false
         return start
     }
 
@@ -109,8 +163,10 @@ public final class DynamicK {
     /// - Note: Real-time safe.
     public func shouldProbe(classifiedAt i: Int) -> Bool {
         guard i > 0 else { return false }
-        if case .learned = mode { return i == start }
-        return i == b
+        let probe: Bool
+        if case .learned = mode { probe = i == start } else { probe = i == b }
+        probed = probe
+        return probe
     }
 
     /// Ends the window: `classifiedAt` is i (nil when no expert classified), `lowestClassifier`
@@ -123,8 +179,31 @@ public final class DynamicK {
                 let cost = Double(Self.counterfactualCost(b: b, k: k, f: i == nil ? nil : f, prefix: prefix))
                 costs[k] = (1 - alpha) * costs[k] + alpha * cost
             }
+            let paid = Double(Self.paidCost(start: start, classifiedAt: i, lowestClassifier: f, probed: probed, prefix: prefix))
+            let beta = guardForgetting
+            if windowIsPlain {
+                plainArmCost = plainArmCost.map { (1 - beta) * $0 + beta * paid } ?? paid
+            } else {
+                learnedArmCost = learnedArmCost.map { (1 - beta) * $0 + beta * paid } ?? paid
+            }
+            if let learned = learnedArmCost, let plain = plainArmCost { guardPrefersPlain = plain < learned }
         }
         if i != nil { b = f }
+    }
+
+    /// TCET-priced cost of the experts one window ran: the walk from `start` up to the
+    /// classifier (or the end), plus the probe below `start` down to the first IDK
+    /// (K_{f−1}) when one ran. A probe cut by the deadline is priced as if it had finished.
+    /// - Note: Real-time safe.
+    public static func paidCost(start: Int, classifiedAt i: Int?, lowestClassifier f: Int, probed: Bool, prefix: [UInt64]) -> UInt64 {
+        let n = prefix.count - 1
+        let top = max(i ?? (n - 1), start)  // i ≥ start in the executor; clamp for callers that report otherwise
+        var cost = prefix[top + 1] - prefix[start]
+        if probed, i != nil, start > 0 {
+            let low = max(min(f, start) - 1, 0)
+            cost += prefix[start] - prefix[low]
+        }
+        return cost
     }
 
     /// cost_k of the learning rule for one window (see the type's documentation).

@@ -86,7 +86,9 @@ import Testing
         let costs = try Self.costs(DynamicKWorkload.dependent(windows: 2000, levels: [1, 2, 2, 3, 3, 3], seed: 11))
         let learned = costs[4]
         #expect(learned < 0.8 * costs[3])  // k = 3 = n − 1: the plain cascade from K_1
-        #expect(learned < 1.03 * costs[0..<4].min()!)
+        // The guard runs every 8th window the other way: on these sequences that is ≈ 1/8 of the
+        // difference to the plain cascade (docs/runtime.md).
+        #expect(learned < 1.06 * costs[0..<4].min()!)
         #expect(learned < costs[2])
     }
 
@@ -138,5 +140,53 @@ extension DynamicKTests {
             costs.append(Double(total) / 2000 / 1e6)
         }
         #expect(costs[4] < 1.10 * costs[0..<4].min()!)
+    }
+}
+
+extension DynamicKTests {
+    /// Priced by hand with costs 1, 2, 4, 8.
+    @Test func paidCostByHand() {
+        let p = Self.prefix
+        #expect(DynamicK.paidCost(start: 2, classifiedAt: 3, lowestClassifier: 3, probed: false, prefix: p) == 4 + 8)
+        #expect(DynamicK.paidCost(start: 2, classifiedAt: 2, lowestClassifier: 2, probed: true, prefix: p) == 4 + 2)  // probe K_1: IDK
+        #expect(DynamicK.paidCost(start: 2, classifiedAt: 2, lowestClassifier: 0, probed: true, prefix: p) == 4 + 2 + 1)
+        #expect(DynamicK.paidCost(start: 3, classifiedAt: 3, lowestClassifier: 2, probed: true, prefix: p) == 8 + 4 + 2)  // K_2 classifies, K_1 IDK
+        #expect(DynamicK.paidCost(start: 1, classifiedAt: nil, lowestClassifier: -1, probed: false, prefix: p) == 2 + 4 + 8)
+        #expect(DynamicK.paidCost(start: 0, classifiedAt: 1, lowestClassifier: 1, probed: false, prefix: p) == 1 + 2)
+    }
+
+    /// The pattern measured on the shipped recordings with order E D C A: A (last) classifies
+    /// every window, C never does, E and D classify during events (runs of 40 windows) and not
+    /// in between. Nesting fails (E classifies what C does not), so from b = 3 the probe stops
+    /// at C's IDK and never finds that E would answer: Dynamic (k = 0) stays at A + C.
+    static func trapTrace(windows: Int) -> [[ScriptedAnswer]] {
+        (0..<windows).map { w in
+            var row = Fixture.tcet.map { ScriptedAnswer(answer: Fixture.idk, durationNanoseconds: $0) }
+            row[Fixture.a] = ScriptedAnswer(answer: Fixture.classified(1), durationNanoseconds: Fixture.tcet[Fixture.a])
+            if (w / 40) % 2 == 1 {
+                row[Fixture.e] = ScriptedAnswer(answer: Fixture.classified(1), durationNanoseconds: Fixture.tcet[Fixture.e])
+                row[Fixture.d] = ScriptedAnswer(answer: Fixture.classified(1), durationNanoseconds: Fixture.tcet[Fixture.d])
+            }
+            return row
+        }
+    }
+
+    static func meanExpertMilliseconds(_ trace: [[ScriptedAnswer]], skipBack: SkipBack) throws -> Double {
+        let clock = ManualDeadlineClock()
+        let runner = try ScriptedExpertRunner(expertCount: 5, trace: trace, clock: clock)
+        let executor = try Executor(schedule: schedule, runner: runner, clock: clock, thresholds: Fixture.thresholds, skipBack: skipBack)
+        var total: UInt64 = 0
+        for w in trace.indices {
+            total += executor.process(Fixture.window(Int64(w), completionNanoseconds: clock.nowNanoseconds())).expertNanoseconds
+        }
+        return Double(total) / Double(trace.count) / 1e6
+    }
+
+    @Test func plainCascadeGuardEscapesTheNestingTrap() throws {
+        let trace = Self.trapTrace(windows: 2000)
+        let costs = try Self.candidates.map { try Self.meanExpertMilliseconds(trace, skipBack: $0) }
+        let plain = costs[3]
+        #expect(costs[0] > 1.15 * plain)  // the trap is real: Dynamic pays A + C on event windows
+        #expect(costs[4] < 1.10 * plain)  // learned k with the guard stays near the plain cascade
     }
 }

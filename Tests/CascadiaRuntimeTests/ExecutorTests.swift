@@ -182,11 +182,14 @@ import Testing
     }
 
     @Test func learnedKProbesWhenTheStartClassifies() throws {
-        let runs = try cascadeRuns([3, 1], .learned(maxK: 3))
+        let runs = try cascadeRuns([3, 3, 1], .learned(maxK: 3))
         #expect(runs[0] == ["E", "D", "C", "A", "b=3"])
-        // Learner: window 0 from b = 0 makes every k cost the same → k = 0, s = 3: A classifies
-        // at the start → probe C (IDK)? f = 1 here, so C, D classify and E says IDK.
-        #expect(runs[1] == ["A", "C?", "D?", "E?", "b=1"])
+        // Window 1 is the guard's first plain-cascade window (the plain arm has no measurement yet).
+        #expect(runs[1] == ["E", "D", "C", "A", "b=3"])
+        // Learner: window 0 from b = 0 makes every k cost the same; window 1 from b = 3 with f = 3
+        // makes k = 0 (A + probe C) and k = 1 (C + A) cheapest → k = 0, s = 3: A classifies at the
+        // start → probe: f = 1 here, so C, D classify and E says IDK.
+        #expect(runs[2] == ["A", "C?", "D?", "E?", "b=1"])
     }
 
     @Test func idkBudgetStopsTheCascade() throws {
