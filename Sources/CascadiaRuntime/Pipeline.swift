@@ -246,7 +246,7 @@ public final class Pipeline {
         writer = DetectionJSONWriter(expertNames: expertIDs, classNames: first.labels)
         summary = SummaryReport(
             isHazardPlan: plan.kind == .hazard, classNames: first.labels, hazardClasses: Set(first.hazardClasses),
-            predictedExpectedNanoseconds: schedule.predictedExpectedNanoseconds)
+            predictedExpectedNanoseconds: schedule.predictedExpectedNanoseconds, tcetNanoseconds: schedule.tcetNanoseconds)
         let skipBack: SkipBack
         switch schedule.mode {
         case .idk(_, let k): skipBack = configuration.options.skipBack ?? k

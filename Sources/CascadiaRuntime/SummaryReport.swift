@@ -11,6 +11,10 @@ public struct SummaryReport: Sendable {
     public let hazardClasses: Set<Int>
     /// The planner's predicted expected duration per window, if the plan states it.
     public let predictedExpectedNanoseconds: UInt64?
+    /// Profile TCET per expert index (the plan's timing table); empty when unknown. Used to price
+    /// the experts each window ran, a deterministic cost that does not move with the machine's
+    /// load (compare skip-back settings with it: docs/runtime.md).
+    public let tcetNanoseconds: [UInt64]
 
     public private(set) var windows: UInt64 = 0
     /// Windows per decision, indexed by `Decision.rawValue`.
@@ -23,12 +27,18 @@ public struct SummaryReport: Sendable {
     /// Columns: decided class then IDK (IDK plans) or hazard, clear (hazard plans).
     public private(set) var confusion: [[UInt64]]
     public private(set) var expertNanosecondsTotal: UInt64 = 0
+    /// Expert runs over all windows (every phase), and how many of them were backward probes.
+    public private(set) var expertRuns: UInt64 = 0
+    public private(set) var probeRuns: UInt64 = 0
+    /// Σ over windows of the TCET of the experts run (0 when `tcetNanoseconds` is empty).
+    public private(set) var pricedNanosecondsTotal: UInt64 = 0
     public private(set) var latencyMicrosecondsTotal: UInt64 = 0
     public private(set) var latencyMicrosecondsMax: UInt64 = 0
     private var buckets: [UInt64]
 
-    public init(isHazardPlan: Bool, classNames: [String], hazardClasses: Set<Int> = [], predictedExpectedNanoseconds: UInt64?) {
+    public init(isHazardPlan: Bool, classNames: [String], hazardClasses: Set<Int> = [], predictedExpectedNanoseconds: UInt64?, tcetNanoseconds: [UInt64] = []) {
         self.isHazardPlan = isHazardPlan
+        self.tcetNanoseconds = tcetNanoseconds
         self.classNames = classNames
         self.hazardClasses = hazardClasses
         self.predictedExpectedNanoseconds = predictedExpectedNanoseconds
@@ -46,6 +56,12 @@ public struct SummaryReport: Sendable {
         if !record.deadlineMet { deadlineMisses += 1 }
         if record.escapeUsed { escapes += 1 }
         expertNanosecondsTotal &+= record.expertNanoseconds
+        for run in record.runs {
+            expertRuns += 1
+            if run.phase == .probe { probeRuns += 1 }
+            let e = Int(run.expert)
+            if e >= 0 && e < tcetNanoseconds.count { pricedNanosecondsTotal &+= tcetNanoseconds[e] }
+        }
         let micros = record.latencyNanoseconds / 1000
         latencyMicrosecondsTotal &+= micros
         latencyMicrosecondsMax = max(latencyMicrosecondsMax, micros)
@@ -73,6 +89,13 @@ public struct SummaryReport: Sendable {
     /// Measured mean Σ expert time per window (nanoseconds).
     public var measuredExpectedNanoseconds: Double { windows == 0 ? 0 : Double(expertNanosecondsTotal) / Double(windows) }
     /// (measured − predicted) / predicted, when a prediction exists.
+    /// Mean expert runs per window.
+    public var expertRunsPerWindow: Double { windows == 0 ? 0 : Double(expertRuns) / Double(windows) }
+    /// Mean priced cost per window (ns); nil without a TCET table.
+    public var pricedNanoseconds: Double? {
+        tcetNanoseconds.isEmpty || windows == 0 ? nil : Double(pricedNanosecondsTotal) / Double(windows)
+    }
+
     public var predictionError: Double? {
         guard let predicted = predictedExpectedNanoseconds, predicted > 0, windows > 0 else { return nil }
         return (measuredExpectedNanoseconds - Double(predicted)) / Double(predicted)
@@ -99,6 +122,11 @@ public struct SummaryReport: Sendable {
             duration += "  predicted \(formatFixed(Double(predicted) / 1e6, decimals: 3))  error \(formatFixed(error * 100, decimals: 1)) %"
         }
         lines.append(duration)
+        var work = "expert runs        \(formatFixed(expertRunsPerWindow, decimals: 3)) per window  (\(probeRuns) probes)"
+        if let priced = pricedNanoseconds {
+            work += "  priced \(formatFixed(priced / 1e6, decimals: 4)) ms (profile TCET of the experts run)"
+        }
+        lines.append(work)
         if let accuracy {
             lines.append("accuracy           \(formatFixed(accuracy * 100, decimals: 2)) % of \(labelled) labelled")
             let columns = isHazardPlan ? ["hazard", "clear"] : classNames + ["idk"]
@@ -134,6 +162,8 @@ public struct SummaryReport: Sendable {
             "\"latency_ms\":{\"mean\":\(number(meanLatencyMicroseconds / 1000)),\"p50\":\(number(Double(latencyQuantileMicroseconds(0.5)) / 1000)),\"p99\":\(number(Double(latencyQuantileMicroseconds(0.99)) / 1000)),\"max\":\(number(Double(latencyMicrosecondsMax) / 1000))}")
         fields.append(
             "\"expected_ms\":{\"measured\":\(number(measuredExpectedNanoseconds / 1e6)),\"predicted\":\(number(predictedExpectedNanoseconds.map { Double($0) / 1e6 })),\"relative_error\":\(number(predictionError))}")
+        fields.append(
+            "\"expert_runs\":{\"per_window\":\(number(expertRunsPerWindow)),\"probes\":\(probeRuns),\"priced_ms\":\(number(pricedNanoseconds.map { $0 / 1e6 }))}")
         fields.append("\"labelled\":\(labelled)")
         fields.append("\"accuracy\":\(number(accuracy))")
         let columns = isHazardPlan ? ["hazard", "clear"] : classNames + ["idk"]

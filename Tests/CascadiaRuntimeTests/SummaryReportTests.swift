@@ -14,7 +14,9 @@ import Testing
             name: "EDCA", mode: .idk(order: order, skipBack: .fixed(3)), budgetNanoseconds: Fixture.ms(100),
             wcetNanoseconds: Fixture.wcet, tcetNanoseconds: Fixture.tcet, predictedExpectedNanoseconds: Fixture.ms(20))
         let executor = try Executor(schedule: schedule, runner: runner, clock: clock, thresholds: Fixture.thresholds)
-        var summary = SummaryReport(isHazardPlan: false, classNames: ["quiet", "vehicle"], predictedExpectedNanoseconds: schedule.predictedExpectedNanoseconds)
+        var summary = SummaryReport(
+            isHazardPlan: false, classNames: ["quiet", "vehicle"], predictedExpectedNanoseconds: schedule.predictedExpectedNanoseconds,
+            tcetNanoseconds: schedule.tcetNanoseconds)
         let labels: [Int32] = [1, 0, 1, 1]
         for w in 0..<4 {
             summary.add(executor.process(Fixture.window(Int64(w), completionNanoseconds: clock.nowNanoseconds(), label: labels[w])))
@@ -29,12 +31,19 @@ import Testing
         #expect(summary.expertNanosecondsTotal == total)
         #expect(abs(summary.predictionError! - (Double(total) / 4 / 20e6 - 1)) < 1e-12)
         #expect(summary.latencyMicrosecondsMax == 46_419)
+        // Runs: E; E D; E D C A; E D C A = 11, no probes (k = 3 is the plain cascade); experts take
+        // exactly their TCET here, so the priced cost equals the measured one.
+        #expect(summary.expertRuns == 11 && summary.probeRuns == 0)
+        #expect(summary.pricedNanosecondsTotal == total)
         let text = summary.text()
         #expect(text.contains("accuracy           50.00 % of 4 labelled"))
+        #expect(text.contains("expert runs        2.750 per window  (0 probes)  priced 28.2350 ms"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(summary.json().utf8)) as? [String: Any])
         #expect(json["windows"] as? Int == 4)
         #expect((json["confusion"] as? [String: Any])?["columns"] as? [String] == ["quiet", "vehicle", "idk"])
         #expect(((json["latency_ms"] as? [String: Any])?["max"] as? Double) == 46.419)
+        #expect(((json["expert_runs"] as? [String: Any])?["per_window"] as? Double) == 2.75)
+        #expect(((json["expert_runs"] as? [String: Any])?["priced_ms"] as? Double) == 28.235)
     }
 
     @Test func hazardSummaryScoresAgainstHazardClasses() throws {
