@@ -9,6 +9,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "kernels": { _ in KernelBench.run(); KernelBench.runDSP() },  // kernels helper: docs/benchmarks.md "Kernels"
     "experts": { ExpertBench.run($0) },  // models helper: docs/architecture.md "Models"
     "ring": RingBench.run,
+    "dynamic-k": DynamicKBench.run,  // docs/runtime.md "How much Dynamic-k can save"
     "peer-dump": PeerBench.dump,  // bench helper: docs/benchmarks.md "Experts vs ONNX Runtime"
     "peer-run": PeerBench.run,
 ]
