@@ -58,6 +58,18 @@ demo: build
 	@for p in $(DEMO_PLANS); do \
 	  $(BIN) replay $(DEMO_RECORDINGS) --plan $$p --models models --fast --quiet || exit $$?; echo; \
 	done
+	@.build/release/cascadia-bench dynamic-k --plan plans/idk-unimodal-0.8.json $(DEMO_RECORDINGS)
+
+# What Dynamic-k saves with each IDK plan on each recording, and on the same windows shuffled
+# (no dependence between consecutive windows): docs/runtime.md "How much Dynamic-k can save".
+.PHONY: dynamic-k
+dynamic-k: build
+	@for p in plans/idk-0.9.json plans/idk-unimodal-0.8.json; do \
+	  .build/release/cascadia-bench dynamic-k --plan $$p $(DEMO_RECORDINGS) || exit $$?; echo; \
+	  for seed in 1 2 3; do \
+	    .build/release/cascadia-bench dynamic-k --plan $$p --shuffle $$seed $(DEMO_RECORDINGS) | tail -n +3 || exit $$?; \
+	  done; echo; \
+	done
 
 # bench: see the bench section below.
 
@@ -208,6 +220,10 @@ profile: build
 	$(BIN) plan hazard --profile models/profile.json --max-fn 0.086 --budget-ms 60  --policy adaptive --out plans/hazard-60ms.json
 	$(BIN) plan hazard --profile models/profile.json --max-fn 0.086 --budget-ms 150 --policy adaptive --out plans/hazard-150ms.json
 	$(BIN) plan idk --profile models/idk-profile.json --min-success 0.9 --deadline-ms 150 --out plans/idk-0.9.json
+	$(BIN) profile --models models --experts C,D,F,G --recordings recordings --runs 1000 --warmup 20 --cpu 1 \
+	  $(if $(PROFILE_BOARD),--board "$(PROFILE_BOARD)") --out models/unimodal
+	$(BIN) plan idk --profile models/unimodal/idk-profile.json --min-success 0.8 --assume independent \
+	  --deadline-ms 150 --out plans/idk-unimodal-0.8.json
 	$(BIN) plan pareto --profile models/profile.json --max-fn 0.086 --format svg --out docs/img/pareto-measured.svg
 # --- end profiler ----------------------------------------------------------------------------------
 
