@@ -31,12 +31,12 @@
 /// later in the cascade does not), the probe stops at an IDK above experts that would have
 /// classified, b stays high, and cost_k overestimates the plain cascade: the rule can lock
 /// itself into starting late (measured on the shipped recordings: order G E D F B cost 71 %
-/// more than the plain cascade). So learned mode keeps two measured means (exponential,
-/// β = `guardForgetting`) of the TCET-priced cost actually paid: on windows run with the
-/// learned k and on windows run as the plain cascade (start at K_0). It uses the cheaper of
-/// the two and every `guardInterval` windows runs one window the other way to keep both
-/// current. A plain window reveals the true lowest classifier below the first one, so the
-/// guard is exact where the counterfactual is not.
+/// more than the plain cascade). So learned mode keeps two measured means (the plain mean of
+/// the first 1/β samples, then exponential with β = `guardForgetting`) of the TCET-priced cost
+/// actually paid: on windows run with the learned k and on windows run as the plain cascade
+/// (start at K_0). It uses the cheaper of the two and every `guardInterval` windows runs one
+/// window the other way to keep both current. A plain window reveals the true lowest
+/// classifier below the first one, so the guard is exact where the counterfactual is not.
 ///
 /// Storage is allocated at init; per-window calls allocate nothing.
 public final class DynamicK {
@@ -65,6 +65,8 @@ public final class DynamicK {
     /// Whether the current (or last) window was run as the plain cascade by the guard.
     public private(set) var windowIsPlain = false
     private var windowsSinceSwitchCheck = 0
+    private var learnedArmSamples = 0
+    private var plainArmSamples = 0
     private var probed = false
     private let costs: UnsafeMutableBufferPointer<Double>
     private var prefix: [UInt64] = [0]
@@ -87,6 +89,8 @@ public final class DynamicK {
         for j in 0..<costs.count { costs[j] = 0 }
         learnedArmCost = nil
         plainArmCost = nil
+        learnedArmSamples = 0
+        plainArmSamples = 0
         guardPrefersPlain = false
         windowsSinceSwitchCheck = 0
     }
@@ -180,10 +184,14 @@ public final class DynamicK {
                 costs[k] = (1 - alpha) * costs[k] + alpha * cost
             }
             let paid = Double(Self.paidCost(start: start, classifiedAt: i, lowestClassifier: f, probed: probed, prefix: prefix))
-            let beta = guardForgetting
+            // Plain mean of the first 1/β samples, then exponential (no bias toward the first one).
             if windowIsPlain {
+                plainArmSamples += 1
+                let beta = max(guardForgetting, 1 / Double(plainArmSamples))
                 plainArmCost = plainArmCost.map { (1 - beta) * $0 + beta * paid } ?? paid
             } else {
+                learnedArmSamples += 1
+                let beta = max(guardForgetting, 1 / Double(learnedArmSamples))
                 learnedArmCost = learnedArmCost.map { (1 - beta) * $0 + beta * paid } ?? paid
             }
             if let learned = learnedArmCost, let plain = plainArmCost { guardPrefersPlain = plain < learned }

@@ -27,7 +27,7 @@ import Testing
 
     /// G → D → F (the planner's cascade for the uni-modal experts): on `steady` (events that
     /// persist over many windows) Dynamic-k pays; learned k beats the fixed k = 1 and the plain
-    /// cascade. Measured 2026-12-04: k=0 −12.9 %, k=1 −1.6 %, learned −9.7 % vs plain.
+    /// cascade. Measured 2026-12-04: k=0 −12.9 %, k=1 −1.6 %, learned −10.0 % vs plain.
     @Test func dynamicKPaysOnDependentWindows() throws {
         let s = try Self.study(plan: "idk-unimodal-0.8.json", recording: "steady")
         let o = try s.runAll()  // k = 0, 1, 2 (plain), learned
@@ -40,7 +40,7 @@ import Testing
 
     /// The same windows shuffled (no dependence left): nothing of the Dynamic family saves
     /// anything, Dynamic (k = 0) pays for starting late, learned k stays near the plain cascade.
-    /// Measured: best start policy −0.6 / 0 / 0 %, k=0 +2.9 / +7.5 / +8.5 %, learned +0.1 / +0.1 / +4.2 %.
+    /// Measured: best start policy −0.6 / 0 / 0 %, k=0 +2.9 / +7.5 / +8.5 %, learned +1.8 / +0.8 / +4.2 %.
     @Test(arguments: [1, 2, 3] as [UInt64])
     func learnedKCostsLittleWithoutDependence(seed: UInt64) throws {
         let s = try Self.study(plan: "idk-unimodal-0.8.json", recording: "steady").shuffled(seed: seed)
