@@ -66,7 +66,7 @@ enum Mseed {
             msr_srcname(record, &sourceBuffer, 0)
             records.append(
                 MseedRecord(
-                    source: String(cString: sourceBuffer), startMicroseconds: r.starttime,
+                    source: String(nulTerminated: sourceBuffer), startMicroseconds: r.starttime,
                     sampleRateHz: msr_samprate(record), encoding: String(cString: ms_encodingstr(r.encoding)),
                     samples: samples))
         }

@@ -123,7 +123,7 @@ final class SoundFile {
         let count = buffer.withUnsafeMutableBytes {
             sf_command(handle, Int32(SFC_GET_LOG_INFO), $0.baseAddress, Int32($0.count))
         }
-        return count > 0 ? String(cString: buffer) : ""
+        return count > 0 ? String(nulTerminated: buffer) : ""
     }
 
     /// The comment string (SF_STR_COMMENT), which the recorder uses for the stream's timebase.
