@@ -46,6 +46,10 @@ public final class DynamicK {
     public private(set) var b: Int = 0
     /// k used by the current (or last) window.
     public private(set) var currentK: Int = 0
+    /// The k in use, leaving out the guard's check windows: the fixed k; in learned mode the
+    /// learner's k, or n − 1 while the guard prefers the plain cascade. What `ctl get` shows and
+    /// what `ctl set auto-k off` freezes.
+    public private(set) var inUseK: Int = 0
     /// Start position of the current (or last) window.
     public private(set) var start: Int = 0
     /// The mode: fixed k or learned.
@@ -108,6 +112,7 @@ public final class DynamicK {
         b = 0
         start = 0
         currentK = 0
+        inUseK = 0
         windowIsPlain = false
         resetLearner()
     }
@@ -156,7 +161,10 @@ public final class DynamicK {
             } else {
                 windowIsPlain = guardPrefersPlain
             }
+            inUseK = guardPrefersPlain ? positions - 1 : currentK
             if windowIsPlain { currentK = positions - 1 }
+        } else {
+            inUseK = currentK
         }
         start = max(b - currentK, 0)
         probed = false

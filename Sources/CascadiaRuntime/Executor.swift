@@ -230,7 +230,7 @@ public final class Executor<Clock: DeadlineClock, Runner: ExpertRunner> {
         let order = plan.order
         let start = dynamicK.beginWindow()
         record.k = Int32(dynamicK.currentK)
-        metrics.recordSkipBack(dynamicK.currentK)
+        metrics.recordSkipBack(dynamicK.inUseK)
         record.startPosition = Int32(start)
         let monitor = escapeEnabled && deadline != .max
         var classifiedAt = -1

@@ -95,7 +95,8 @@ public final class ExecutorMetrics: @unchecked Sendable {
         windowCount.wrappingAdd(1, ordering: .releasing)
     }
 
-    /// Publishes the k the last IDK window used (−1: hazard plan).
+    /// Publishes the k in use after the last IDK window (`DynamicK.inUseK`: the guard's check
+    /// windows do not count; −1: hazard plan).
     /// - Note: Real-time safe.
     func recordSkipBack(_ k: Int) {
         skipBackInUse.store(k, ordering: .relaxed)

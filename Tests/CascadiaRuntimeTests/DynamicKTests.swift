@@ -190,3 +190,20 @@ extension DynamicKTests {
         #expect(costs[4] < 1.10 * plain)  // learned k with the guard stays near the plain cascade
     }
 }
+
+extension DynamicKTests {
+    /// The guard's check windows run the plain cascade but do not change the k in use.
+    @Test func guardCheckWindowsLeaveTheKInUse() {
+        let dk = DynamicK(capacity: 4, mode: .learned(maxK: 3))
+        dk.reset(prefixTcetNanoseconds: Self.prefix, mode: .learned(maxK: 3))
+        _ = dk.beginWindow()  // learned arm first
+        #expect(!dk.windowIsPlain && dk.inUseK == dk.currentK)
+        dk.endWindow(classifiedAt: 3, lowestClassifier: 3)
+        #expect(dk.beginWindow() == 0)  // then one plain window to measure that arm
+        #expect(dk.windowIsPlain && dk.currentK == 3 && dk.inUseK == 0)
+        dk.endWindow(classifiedAt: 3, lowestClassifier: 3)
+        #expect(dk.learnedArmCost == 15 && dk.plainArmCost == 15 && !dk.guardPrefersPlain)
+        _ = dk.beginWindow()
+        #expect(!dk.windowIsPlain && dk.inUseK == dk.currentK)
+    }
+}
