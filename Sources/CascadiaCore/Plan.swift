@@ -108,6 +108,9 @@ public struct Plan: Codable, Sendable, Equatable {
     public var path: [String]?
     /// Adaptive hazard: the path's edges with their slack.
     public var edges: [PlanEdge]?
+    /// IDK: a fixed Dynamic-k skip-back factor for the runtime (SPEC §4.3); absent: the runtime
+    /// learns k online. The command line and `cascadia ctl set k` override it.
+    public var k: Int?
 
     // Constraints the plan was made for.
     public var budgetMs: Double?
@@ -151,7 +154,7 @@ public struct Plan: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case format, kind, policy, assume, catalog, experts, stages, order, escape, path, edges
+        case format, kind, policy, assume, catalog, experts, stages, order, escape, path, edges, k
         case budgetMs = "budget_ms"
         case maxFN = "max_fn"
         case minSuccess = "min_success"
@@ -199,6 +202,10 @@ public struct Plan: Codable, Sendable, Equatable {
         let ids = Set(plan.catalog.map(\.id))
         for id in plan.experts + plan.stages.flatMap({ $0 }) + (plan.order ?? []) where !ids.contains(id) {
             throw .malformedPlan(file: file, "expert '\(id)' is not in the catalog")
+        }
+        if let k = plan.k {
+            guard plan.kind == .idk else { throw .malformedPlan(file: file, "field k: only IDK plans have a skip-back factor") }
+            guard k >= 0 else { throw .malformedPlan(file: file, "field k: \(k) is negative") }
         }
         return plan
     }

@@ -6,7 +6,8 @@ extension CascadeSchedule {
     /// Hazard plans: stage j adds `plan.stages[j]`; its escape is `plan.escape[key(node after
     /// stage j)]`, the initial escape `plan.escape[""]`; a plan without an escape map (static
     /// policy) has empty escape sets. IDK plans: the order is `plan.order` (else `experts`), the
-    /// budget `deadline_ms` if set; k is `skipBack` (command line) or learned over 0…n−1.
+    /// budget `deadline_ms` if set; k is `skipBack` (command line), else the plan's `k`, else
+    /// learned over 0…n−1.
     /// - Parameter file: names the plan in errors.
     public init(plan: Plan, file: String, skipBack: SkipBack? = nil) throws(ExecutorError) {
         func bad(_ field: String, _ problem: String) -> ExecutorError {
@@ -61,7 +62,7 @@ extension CascadeSchedule {
             var order: [Int] = []
             for id in plan.order ?? plan.experts { order.append(try index(id, "order")) }
             budget = try plan.deadlineMs.map { (ms) throws(ExecutorError) in try nanoseconds(ms, "deadline_ms") }
-            mode = .idk(order: order, skipBack: skipBack ?? .learned(maxK: max(order.count - 1, 0)))
+            mode = .idk(order: order, skipBack: skipBack ?? plan.k.map { .fixed($0) } ?? .learned(maxK: max(order.count - 1, 0)))
         }
         var subsetEscapes: [UInt64: UInt64] = [:]
         if plan.kind == .hazard, let map = plan.escape {

@@ -14,6 +14,9 @@ public final class ExecutorControlTarget: ControlTarget {
 
     struct State {
         var skipBack: SkipBack
+        /// k came from the command line or a live `set k` / `set auto-k`: the executor keeps it
+        /// across plan loads; otherwise a loaded plan's own k (or learned) takes over.
+        var skipBackOverridden: Bool
         var thresholds: ExpertThresholds
         var planPath: String
         var isHazardPlan: Bool
@@ -38,10 +41,13 @@ public final class ExecutorControlTarget: ControlTarget {
     /// - Parameters:
     ///   - plan: the plan file in force and its path; its catalog names the executor's experts.
     ///   - skipBack: the k in force (command line, or the schedule's).
+    ///   - skipBackFromCommandLine: whether `skipBack` came from the command line (an override the
+    ///     executor keeps when `load plan` swaps the schedule) rather than from the plan.
     ///   - thresholds: the thresholds the executor was prepared with.
     public init(
         control: ExecutorControl, metrics: ExecutorMetrics, plan: Plan, planPath: String, skipBack: SkipBack,
-        thresholds: ExpertThresholds, pipelineCounters: @escaping PipelineCounters = { (0, [:]) }
+        skipBackFromCommandLine: Bool = true, thresholds: ExpertThresholds,
+        pipelineCounters: @escaping PipelineCounters = { (0, [:]) }
     ) {
         self.control = control
         self.metrics = metrics
@@ -51,7 +57,8 @@ public final class ExecutorControlTarget: ControlTarget {
         startNanoseconds = MonotonicDeadlineClock().nowNanoseconds()
         state = Mutex(
             State(
-                skipBack: skipBack, thresholds: thresholds, planPath: planPath, isHazardPlan: plan.kind == .hazard,
+                skipBack: skipBack, skipBackOverridden: skipBackFromCommandLine, thresholds: thresholds,
+                planPath: planPath, isHazardPlan: plan.kind == .hazard,
                 cascadePositions: Self.cascadePositions(plan)))
     }
 
@@ -99,6 +106,7 @@ public final class ExecutorControlTarget: ControlTarget {
         let interrupted = try state.withLock { (state) throws(ExecutorError) in
             try control.setSkipBack(.fixed(k))
             state.skipBack = .fixed(k)
+            state.skipBackOverridden = true
             return state.experiment.take()
         }
         interrupted?.interrupt(because: "set k \(k)")
@@ -110,6 +118,7 @@ public final class ExecutorControlTarget: ControlTarget {
             let next: SkipBack = enabled ? .learned(maxK: CascadeSchedule.maxExperts) : .fixed(inUse)
             try control.setSkipBack(next)
             state.skipBack = next
+            state.skipBackOverridden = true
             return state.experiment.take()
         }
         interrupted?.interrupt(because: "auto-k \(enabled ? "on" : "off")")
@@ -149,6 +158,7 @@ public final class ExecutorControlTarget: ControlTarget {
         let schedule = try CascadeSchedule(plan: plan, file: path)
         let interrupted = try state.withLock { (state) throws(ExecutorError) in
             try control.swapSchedule(schedule)
+            if !state.skipBackOverridden, case .idk(_, let k) = schedule.mode { state.skipBack = k }
             state.planPath = path
             state.isHazardPlan = plan.kind == .hazard
             state.cascadePositions = Self.cascadePositions(plan)

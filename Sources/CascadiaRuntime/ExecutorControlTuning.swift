@@ -35,6 +35,7 @@ extension ExecutorControlTarget: ControlTuningTarget {
             }
             try control.setSkipBack(.fixed(candidates[0]))
             state.skipBack = .fixed(candidates[0])
+            state.skipBackOverridden = true
             state.experiment = SkipBackExperiment(
                 candidates: candidates, windowsPerCandidate: windowsPerCandidate, tolerance: accuracyTolerance,
                 completion: completion)
@@ -53,6 +54,7 @@ extension ExecutorControlTarget: ControlTuningTarget {
                 do {
                     try control.setSkipBack(.fixed(next))
                     state.skipBack = .fixed(next)
+                    state.skipBackOverridden = true
                     state.experiment = experiment
                     return nil
                 } catch {
@@ -65,6 +67,7 @@ extension ExecutorControlTarget: ControlTuningTarget {
             do {
                 try control.setSkipBack(.fixed(report.chosenK))
                 state.skipBack = .fixed(report.chosenK)
+                state.skipBackOverridden = true
                 return (experiment, .success(report))
             } catch {
                 return (experiment, .failure(error))

@@ -255,7 +255,7 @@ public final class Pipeline {
         let counterStreams = streams
         controlTarget = ExecutorControlTarget(
             control: executor.control, metrics: executor.metrics, plan: plan, planPath: configuration.planPath,
-            skipBack: skipBack, thresholds: thresholds,
+            skipBack: skipBack, skipBackFromCommandLine: configuration.options.skipBack != nil, thresholds: thresholds,
             pipelineCounters: {
                 var xruns: UInt64 = 0
                 var highWater: [String: Double] = [:]

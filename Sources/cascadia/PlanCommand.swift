@@ -9,7 +9,7 @@ enum PlanCommand: Command {
 
     static let usage = """
         usage: cascadia plan hazard --profile FILE --max-fn H --budget-ms L [--policy static|typical|adaptive] [--format text|json] [--out FILE]
-               cascadia plan idk    --profile FILE --min-success P [--deadline-ms D] [--assume arbitrary|independent|fully-dependent] [--format text|json] [--out FILE]
+               cascadia plan idk    --profile FILE --min-success P [--deadline-ms D] [--assume arbitrary|independent|fully-dependent] [--k N] [--format text|json] [--out FILE]
                cascadia plan pareto --profile FILE --max-fn H [--policy static|typical|adaptive] [--format text|json|svg] [--out FILE]
 
         Run 'cascadia plan <kind> --help' for details. Exit codes: 0 ok, 64 usage, 65 bad profile or no feasible plan.
@@ -176,7 +176,7 @@ enum PlanHazard {
 
 enum PlanIDK {
     static let help = """
-        usage: cascadia plan idk --profile FILE --min-success P [--deadline-ms D] [--assume arbitrary|independent|fully-dependent] [--format text|json] [--out FILE]
+        usage: cascadia plan idk --profile FILE --min-success P [--deadline-ms D] [--assume arbitrary|independent|fully-dependent] [--k N] [--format text|json] [--out FILE]
 
         Chooses and orders experts to minimize the expected time to a successful (non-IDK) answer,
         Σ C_i·(1 − P̂[{K1..K(i−1)}]), subject to P̂[chosen] ≥ P and, with --deadline-ms, Σ WCET ≤ D.
@@ -188,21 +188,29 @@ enum PlanIDK {
         --min-success P    minimum probability that some chosen expert classifies, 0 < P ≤ 1
         --deadline-ms D    hard deadline on the worst case (sum of the chosen experts' WCET)
         --assume A         arbitrary (default), independent or fully-dependent
+        --k N              write a fixed Dynamic-k skip-back factor N ≥ 0 into the plan (default:
+                           none, the runtime learns k; docs/runtime.md "Choosing k")
         --format F         text (default) or json (the plan file)
         --out FILE         also write the plan file (JSON) to FILE
         """
 
     static func run(_ arguments: [String]) throws -> ExitCode {
-        let options = try PlanOptions(arguments, allowed: ["profile", "min-success", "deadline-ms", "assume", "format", "out"])
+        let options = try PlanOptions(arguments, allowed: ["profile", "min-success", "deadline-ms", "assume", "k", "format", "out"])
         if options.help { print(help); return .ok }
         let minSuccess = try options.requiredNumber("min-success")
+        var k: Int?
+        if let text = options.string("k") {
+            guard let value = Int(text), value >= 0 else { throw UsageError("--k: '\(text)' is not a whole number ≥ 0") }
+            k = value
+        }
         let deadline = try options.number("deadline-ms")
         let assume = try options.choice("assume", default: IDKAssumption.arbitrary)
         _ = try options.textOrJSON
         let (data, file) = try options.profileData()
         let profile = try IDKProfile(data: data, file: file)
         let planner = IDKPlanner(profile: profile)
-        let plan = try planner.plan(minSuccess: minSuccess, deadlineMs: deadline, assume: assume)
+        var plan = try planner.plan(minSuccess: minSuccess, deadlineMs: deadline, assume: assume)
+        plan.k = k
         let others = IDKAssumption.allCases.map { a in (a, Result { try planner.plan(minSuccess: minSuccess, deadlineMs: deadline, assume: a) }) }
         try options.emit(json: plan.jsonData()) { PlanText.idk(plan, comparison: others, file: file) }
         return .ok

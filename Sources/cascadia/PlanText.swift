@@ -82,6 +82,7 @@ enum PlanText {
         if plan.assume != .arbitrary { out += "  estimated     \(num(plan.estimatedMs)) ms  (as the \(plan.assume!.rawValue) model predicts)\n" }
         out += "  median        \(num(plan.typicalMs)) ms\n  worst case    \(num(plan.worstMs)) ms\n"
         out += "  success       \(num(plan.success))" + (plan.assume != .arbitrary ? "  (model estimate \(num(plan.estimatedSuccess)))" : "") + "\n"
+        out += "  Dynamic-k     " + (plan.k.map { "k = \($0) (fixed)" } ?? "k learned online by the runtime") + "\n"
         if let cdf = plan.cdf, !cdf.isEmpty {
             out += "\nLatency CDF (experts at their typical time):\n"
             out += table(["after", "ms", "P(done)"], zip(plan.order ?? [], cdf).map { [$0, num($1.ms), num($1.p)] })

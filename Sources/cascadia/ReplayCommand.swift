@@ -29,7 +29,8 @@ enum ReplayCommand: Command {
           --speed X           paced at X × real time (0 < X ≤ 1000)
           --out FILE          JSON lines to FILE instead of stdout
           --summary text|json summary format (default text)
-          --k N | --auto-k    IDK plans: fixed skip-back k, or learned online (default learned)
+          --k N | --auto-k    IDK plans: fixed skip-back k, or learned online (default: the
+                              plan's k, else learned)
           --k learned[:MAX]   learned k over 0…MAX
           --no-escape         deadline monitor off: no checks, cuts or escape sets
           --inject-delay EXPERT:MS[:PROB]   make expert EXPERT (id or index) overrun by MS ms

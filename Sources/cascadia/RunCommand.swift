@@ -29,7 +29,8 @@ enum RunCommand: Command {
                               else /run/cascadia/control.sock)
           --speed X | --fast  file: sources only: X × real time, or as fast as possible
                               (default: the board's replay.speed)
-          --k N | --auto-k    IDK plans: fixed skip-back k, or learned online (default learned)
+          --k N | --auto-k    IDK plans: fixed skip-back k, or learned online (default: the
+                              plan's k, else learned)
           --k learned[:MAX]   learned k over 0…MAX
           --no-escape         deadline monitor off: no checks, cuts or escape sets
           --inject-delay EXPERT:MS[:PROB]   make EXPERT overrun by MS ms (repeatable)

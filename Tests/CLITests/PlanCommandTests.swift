@@ -67,6 +67,18 @@ import Testing
         #expect((o["success"] as? Double ?? 0) >= 0.7)
     }
 
+    @Test func idkKIsWrittenIntoThePlan() throws {
+        let r = try CLIHarness.run(["plan", "idk", "--profile", Self.idk, "--min-success", "0.7", "--k", "1", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try json(r)["k"] as? Int == 1)
+        let learned = try CLIHarness.run(["plan", "idk", "--profile", Self.idk, "--min-success", "0.7", "--format", "json"])
+        #expect(try json(learned)["k"] == nil)
+        let text = try CLIHarness.run(["plan", "idk", "--profile", Self.idk, "--min-success", "0.7", "--k", "1"])
+        #expect(text.stdout.contains("Dynamic-k     k = 1 (fixed)"))
+        let bad = try CLIHarness.run(["plan", "idk", "--profile", Self.idk, "--min-success", "0.7", "--k", "-1"])
+        #expect(bad.status == 64 && bad.stderr.contains("--k"))
+    }
+
     @Test func idkAssumptionsReportTheirEstimateAndTheTruth() throws {
         let r = try CLIHarness.run(["plan", "idk", "--profile", Self.idk, "--min-success", "0.75", "--assume", "independent", "--format", "json"])
         #expect(r.status == 0, "\(r.stderr)")

@@ -38,4 +38,24 @@ import Testing
         object.removeValue(forKey: "kind")
         #expect(throws: PlanError.self) { try Plan.decode(JSONSerialization.data(withJSONObject: object), file: "p.json") }
     }
+
+    @Test func kBelongsToIDKPlansAndIsNotNegative() throws {
+        let hazard = try HazardPlanner(profile: Self.shared, maxFN: 0.086).staticPlan(budgetMs: 60)
+        var object = try #require(JSONSerialization.jsonObject(with: hazard.jsonData()) as? [String: Any])
+        object["k"] = 1
+        #expect(throws: PlanError.malformedPlan(file: "p.json", "field k: only IDK plans have a skip-back factor")) {
+            try Plan.decode(JSONSerialization.data(withJSONObject: object), file: "p.json")
+        }
+        object["kind"] = "idk"
+        object["k"] = -1
+        #expect(throws: PlanError.malformedPlan(file: "p.json", "field k: -1 is negative")) {
+            try Plan.decode(JSONSerialization.data(withJSONObject: object), file: "p.json")
+        }
+        object["k"] = 2
+        #expect(try Plan.decode(JSONSerialization.data(withJSONObject: object), file: "p.json").k == 2)
+        var roundTrip = hazard
+        roundTrip.kind = .idk
+        roundTrip.k = 3
+        #expect(try Plan.decode(roundTrip.jsonData(), file: "p.json").k == 3)
+    }
 }

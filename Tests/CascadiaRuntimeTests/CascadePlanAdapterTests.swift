@@ -99,6 +99,12 @@ import Testing
         #expect(schedule.budgetNanoseconds == nil)
         let fixed = try CascadeSchedule(plan: plan, file: "idk.json", skipBack: .fixed(1))
         #expect(fixed.mode == .idk(order: indices, skipBack: .fixed(1)))
+        // A plan's own k applies unless the command line gives one.
+        var withK = plan
+        withK.k = 2
+        #expect(try CascadeSchedule(plan: withK, file: "idk.json").mode == .idk(order: indices, skipBack: .fixed(2)))
+        let overridden = try CascadeSchedule(plan: withK, file: "idk.json", skipBack: .learned(maxK: 1))
+        #expect(overridden.mode == .idk(order: indices, skipBack: .learned(maxK: 1)))
     }
 
     @Test func brokenPlansAreRejectedWithTheFileAndField() throws {

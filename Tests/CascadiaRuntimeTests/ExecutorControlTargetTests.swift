@@ -100,3 +100,40 @@ import Testing
         #expect(rig.target.subscriberCount == 0)
     }
 }
+
+extension ExecutorControlTargetTests {
+    /// An IDK plan from the illustrative profile; every expert classifies at its TCET.
+    static func idkRig(commandLineK: SkipBack?) throws -> (Rig, Plan) {
+        let url = CascadePlanAdapterTests.root.appendingPathComponent("profiles/illustrative-idk-profile.json")
+        let profile = try IDKProfile(json: Data(contentsOf: url), file: url.path)
+        let plan = try IDKPlanner(profile: profile).plan(minSuccess: 0.75)
+        let schedule = try CascadeSchedule(plan: plan, file: "idk.json", skipBack: commandLineK)
+        let clock = ManualDeadlineClock()
+        let count = plan.catalog.count
+        let row = (0..<count).map { ScriptedAnswer(answer: Fixture.classified(1), durationNanoseconds: schedule.tcetNanoseconds[$0]) }
+        let runner = try ScriptedExpertRunner(expertCount: count, trace: [row], clock: clock)
+        let thresholds = ExpertThresholds(count: count, idk: 0.6, hazard: 0.5)
+        let executor = try Executor(schedule: schedule, runner: runner, clock: clock, thresholds: thresholds, skipBack: commandLineK)
+        guard case .idk(_, let k) = schedule.mode else { throw ExecutorError.invalidChange("not an IDK plan") }
+        let target = ExecutorControlTarget(
+            control: executor.control, metrics: executor.metrics, plan: plan, planPath: "idk.json", skipBack: k,
+            skipBackFromCommandLine: commandLineK != nil, thresholds: thresholds)
+        return (Rig(executor: executor, clock: clock, target: target, plan: plan), plan)
+    }
+
+    /// `load plan` of a plan with its own k: it applies unless k came from the command line.
+    @Test(arguments: [false, true])
+    func loadedPlansKAppliesUnlessOverridden(commandLine: Bool) throws {
+        let (rig, plan) = try Self.idkRig(commandLineK: commandLine ? .fixed(0) : nil)
+        #expect(rig.target.controlSettings().autoK == !commandLine)
+        var withK = plan
+        withK.k = 1
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cascadia-k-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try withK.jsonData().write(to: URL(fileURLWithPath: path))
+        try rig.target.loadPlan(path: path)
+        let record = rig.step()
+        #expect(record.k == (commandLine ? 0 : 1))
+        #expect(rig.target.controlSettings().k == (commandLine ? 0 : 1) && !rig.target.controlSettings().autoK)
+    }
+}
