@@ -50,17 +50,12 @@ public enum DynamicKWorkload {
         guard case .idk(let order, _) = schedule.mode else {
             throw .invalidSchedule(field: "mode", problem: "Dynamic-k workloads need an IDK cascade")
         }
-        let clock = ManualDeadlineClock()
+        guard !fs.isEmpty else { return 0 }
         let count = schedule.tcetNanoseconds.count
-        let runner = try ScriptedExpertRunner(expertCount: count, trace: trace(fs, order: order, durations: schedule.tcetNanoseconds), clock: clock)
-        let executor = try Executor(
-            schedule: schedule, runner: runner, clock: clock,
-            thresholds: ExpertThresholds(count: count, idk: 0.5, hazard: 0.5), skipBack: skipBack)
-        var total: UInt64 = 0
-        for w in fs.indices {
-            let now = clock.nowNanoseconds()
-            total += executor.process(WindowInfo(index: Int64(w), startNanoseconds: now, completionNanoseconds: now)).expertNanoseconds
-        }
-        return fs.isEmpty ? 0 : Double(total) / Double(fs.count)
+        let answers = trace(fs, order: order, durations: schedule.tcetNanoseconds).map { $0.map(\.answer) }
+        let study = try SkipBackStudy(
+            schedule: schedule, answers: answers, labels: Array(repeating: -1, count: fs.count),
+            thresholds: ExpertThresholds(count: count, idk: 0.5, hazard: 0.5))
+        return try study.run(skipBack, name: "").pricedNanoseconds
     }
 }

@@ -88,11 +88,7 @@ public final class ModelExpertRunner: ExpertRunner {
     }
 
     /// The IDK and hazard thresholds stored in the model files.
-    public var modelThresholds: ExpertThresholds {
-        ExpertThresholds(
-            idk: experts.map { Float($0.model.description.idkThreshold) },
-            hazard: experts.map { Float($0.model.description.hazardThreshold) })
-    }
+    public var modelThresholds: ExpertThresholds { ExpertThresholds(modelsOf: experts) }
 
     /// - Note: Real-time safe.
     public func run(expert: Int, window: WindowInfo, cancelAtNanoseconds: UInt64) -> RunnerAnswer {
@@ -112,5 +108,14 @@ public final class ModelExpertRunner: ExpertRunner {
             kernelFailures += 1
             return .cancelledAnswer
         }
+    }
+}
+
+extension ExpertThresholds {
+    /// The IDK and hazard thresholds stored in the experts' model files (expert-index order).
+    public init(modelsOf experts: [Expert]) {
+        self.init(
+            idk: experts.map { Float($0.model.description.idkThreshold) },
+            hazard: experts.map { Float($0.model.description.hazardThreshold) })
     }
 }

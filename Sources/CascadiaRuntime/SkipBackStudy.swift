@@ -41,17 +41,15 @@ public struct SkipBackStudy: Sendable {
     /// `classifies[w][p]`: the expert at cascade position p is not IDK on window w.
     public let classifies: [[Bool]]
 
-    /// Throws `ExecutorError.invalidSchedule` for a hazard schedule or a cascade longer than
-    /// 8 positions (the start-policy search is n!), `.invalidOption` when the trace does not fit.
+    /// Throws `ExecutorError.invalidSchedule` for a hazard schedule, `.invalidOption` when the
+    /// trace does not fit.
     public init(schedule: CascadeSchedule, answers: [[RunnerAnswer]], labels: [Int32], thresholds: ExpertThresholds)
         throws(ExecutorError)
     {
         guard case .idk(let order, _) = schedule.mode else {
             throw .invalidSchedule(field: schedule.name, problem: "Dynamic-k applies to IDK plans only")
         }
-        guard !order.isEmpty, order.count <= 8 else {
-            throw .invalidSchedule(field: schedule.name, problem: "\(order.count) positions; the study handles 1…8")
-        }
+        guard !order.isEmpty else { throw .invalidSchedule(field: schedule.name, problem: "an empty cascade") }
         guard !answers.isEmpty, labels.count == answers.count else {
             throw .invalidOption(
                 option: "trace", value: "\(answers.count) windows, \(labels.count) labels",
@@ -148,9 +146,14 @@ public struct SkipBackStudy: Sendable {
         return Double(total) / Double(classifies.count)
     }
 
-    /// The cheapest start map over all n! maps (ties: the first in lexicographic order).
-    public func bestStartPolicy() -> (starts: [Int], nanoseconds: Double) {
+    /// Longest cascade `bestStartPolicy` searches (n! maps).
+    public static let maxSearchedPositions = 8
+
+    /// The cheapest start map over all n! maps (ties: the first in lexicographic order); nil for
+    /// cascades longer than `maxSearchedPositions`.
+    public func bestStartPolicy() -> (starts: [Int], nanoseconds: Double)? {
         let n = order.count
+        guard n <= Self.maxSearchedPositions else { return nil }
         var starts = [Int](repeating: 0, count: n)
         var best = (starts: starts, nanoseconds: cost(startMap: starts))
         while true {
@@ -186,24 +189,19 @@ public struct SkipBackStudy: Sendable {
     /// `experts` are in the schedule's expert-index order (`PipelineExperts.load`).
     public static func trace(experts: [Expert], windows: ProfilerWindowSet) throws -> (answers: [[RunnerAnswer]], labels: [Int32]) {
         guard let first = experts.first else { throw ProfilerError(.data, "experts", "no experts") }
-        let keys = try experts.map { try windows.keyIndices(for: $0.model) }
+        let profiler = try Profiler(experts: experts, windows: windows)
         var answers: [[RunnerAnswer]] = []
         answers.reserveCapacity(windows.count)
         for w in 0..<windows.count {
-            var row: [RunnerAnswer] = []
-            for (e, expert) in experts.enumerated() {
-                for (m, k) in keys[e].enumerated() {
-                    windows.features[w][k].withUnsafeBufferPointer { expert.setFeatures(modality: m, $0) }
-                }
-                guard case .answered(let a) = expert.run() else {
-                    throw ProfilerError(.data, expert.model.path, "the expert failed on window \(w)")
-                }
-                row.append(
-                    RunnerAnswer(
+            answers.append(
+                try experts.indices.map { e in
+                    guard let a = profiler.run(e, window: w).0 else {
+                        throw ProfilerError(.data, experts[e].model.path, "the expert failed on window \(w)")
+                    }
+                    return RunnerAnswer(
                         topClass: Int32(a.topClass), topProbability: Float(a.topProbability),
-                        hazardProbability: Float(a.hazardProbability)))
-            }
-            answers.append(row)
+                        hazardProbability: Float(a.hazardProbability))
+                })
         }
         let classNames = first.model.description.labels
         let labels = windows.labels.map { label in label.flatMap { classNames.firstIndex(of: $0) }.map(Int32.init) ?? -1 }

@@ -61,9 +61,7 @@ enum DynamicKBench {
         }
         let experts = try PipelineExperts.load(plan: plan, planPath: planPath, directory: models)
         let schedule = try CascadeSchedule(plan: plan, file: planPath)
-        let thresholds = ExpertThresholds(
-            idk: experts.map { Float($0.model.description.idkThreshold) },
-            hazard: experts.map { Float($0.model.description.hazardThreshold) })
+        let thresholds = ExpertThresholds(modelsOf: experts)
         let order = (plan.order ?? plan.experts).joined(separator: " → ")
         print("Dynamic-k study: \(planPath), order \(order), experts priced at the plan's typical ms")
         print(
@@ -92,9 +90,12 @@ enum DynamicKBench {
             for o in outcomes {
                 line(o.name, o.pricedNanoseconds, runs: o.runsPerWindow, probes: o.probesPerWindow, accuracy: o.accuracy)
             }
-            let best = study.bestStartPolicy()
-            line("best start policy", best.nanoseconds)
-            print("    (s(b) for b = 0…\(best.starts.count - 1): \(best.starts.map(String.init).joined(separator: " ")))")
+            if let best = study.bestStartPolicy() {
+                line("best start policy", best.nanoseconds)
+                print("    (s(b) for b = 0…\(best.starts.count - 1): \(best.starts.map(String.init).joined(separator: " ")))")
+            } else {
+                print("  best start policy  not searched (more than \(SkipBackStudy.maxSearchedPositions) positions)")
+            }
             line("oracle", study.oracleNanoseconds())
         }
     }

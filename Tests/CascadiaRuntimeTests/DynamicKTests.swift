@@ -128,17 +128,7 @@ extension DynamicKTests {
     @Test(arguments: [true, false])
     func learnedKStaysCloseToTheBestFixedKWithoutNesting(dependent: Bool) throws {
         let trace = Self.nonNestedTrace(windows: 2000, dependent: dependent)
-        var costs: [Double] = []
-        for skipBack in Self.candidates {
-            let clock = ManualDeadlineClock()
-            let runner = try ScriptedExpertRunner(expertCount: 5, trace: trace, clock: clock)
-            let executor = try Executor(schedule: Self.schedule, runner: runner, clock: clock, thresholds: Fixture.thresholds, skipBack: skipBack)
-            var total: UInt64 = 0
-            for w in trace.indices {
-                total += executor.process(Fixture.window(Int64(w), completionNanoseconds: clock.nowNanoseconds())).expertNanoseconds
-            }
-            costs.append(Double(total) / 2000 / 1e6)
-        }
+        let costs = try Self.candidates.map { try Self.meanExpertMilliseconds(trace, skipBack: $0) }
         #expect(costs[4] < 1.10 * costs[0..<4].min()!)
     }
 }
@@ -171,15 +161,12 @@ extension DynamicKTests {
         }
     }
 
+    /// Mean expert ms per window of `trace` (experts at the schedule's TCET, as in the traces).
     static func meanExpertMilliseconds(_ trace: [[ScriptedAnswer]], skipBack: SkipBack) throws -> Double {
-        let clock = ManualDeadlineClock()
-        let runner = try ScriptedExpertRunner(expertCount: 5, trace: trace, clock: clock)
-        let executor = try Executor(schedule: schedule, runner: runner, clock: clock, thresholds: Fixture.thresholds, skipBack: skipBack)
-        var total: UInt64 = 0
-        for w in trace.indices {
-            total += executor.process(Fixture.window(Int64(w), completionNanoseconds: clock.nowNanoseconds())).expertNanoseconds
-        }
-        return Double(total) / Double(trace.count) / 1e6
+        let study = try SkipBackStudy(
+            schedule: schedule, answers: trace.map { $0.map(\.answer) }, labels: Array(repeating: -1, count: trace.count),
+            thresholds: Fixture.thresholds)
+        return try study.run(skipBack, name: "").pricedNanoseconds / 1e6
     }
 
     @Test func plainCascadeGuardEscapesTheNestingTrap() throws {

@@ -25,7 +25,7 @@ import Testing
         #expect(s.oracleNanoseconds() == 13e6 / 4)
         // k = 1 from b = 2 starts at position 1: 7; 2+4 = 6; 6; 2 (classifies, i = s ≠ b → b = 1) → 21/4.
         #expect(s.cost(startMap: [0, 0, 1]) == 21e6 / 4)
-        let best = s.bestStartPolicy()
+        let best = try #require(s.bestStartPolicy())
         #expect(best.nanoseconds == 21e6 / 4)
     }
 
@@ -45,7 +45,7 @@ import Testing
             let map = (0..<3).map { max($0 - k, 0) }
             #expect(abs(executor.pricedNanoseconds - s.cost(startMap: map)) < 1e-6, "k = \(k)")
         }
-        let best = s.bestStartPolicy().nanoseconds
+        let best = try #require(s.bestStartPolicy()).nanoseconds
         let outcomes = try s.runAll()
         #expect(outcomes.count == 4 && outcomes.last?.name == "learned")
         for outcome in outcomes.dropLast() { #expect(best <= outcome.pricedNanoseconds + 1e-6) }
@@ -64,5 +64,17 @@ import Testing
         }
         #expect(throws: ExecutorError.self) { _ = try Self.study([[true, true]]) }
         #expect(throws: ExecutorError.self) { _ = try Self.study([]) }
+    }
+
+    @Test func startPolicySearchStopsAtEightPositions() throws {
+        let n = SkipBackStudy.maxSearchedPositions + 1
+        let schedule = CascadeSchedule(
+            name: "nine", mode: .idk(order: Array(0..<n), skipBack: .fixed(0)), budgetNanoseconds: nil,
+            wcetNanoseconds: Array(repeating: 2, count: n), tcetNanoseconds: Array(repeating: 1, count: n))
+        let s = try SkipBackStudy(
+            schedule: schedule, answers: [Array(repeating: Self.yes, count: n)], labels: [-1],
+            thresholds: ExpertThresholds(count: n, idk: 0.6, hazard: 0.5))
+        #expect(s.bestStartPolicy() == nil)
+        #expect(try s.run(.fixed(0), name: "k=0").pricedNanoseconds == 1)
     }
 }
